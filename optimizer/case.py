@@ -1,0 +1,138 @@
+"""A planning case: the model file (YAML) with its horizon, solver settings and validated input tables."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .errors import InputError, InputProblem
+from .horizon import Horizon, parse_month
+from .readers import RawTable, read_csv_folder, read_frames
+from .validate import Inputs, validate_tables
+
+SOLVERS = ("highs", "cbc")
+_MODEL_KEYS = {"name", "description", "inputs", "start", "periods", "months_per_period", "discount_rate", "solver"}
+_SOLVER_KEYS = {"name", "time_limit_s"}
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """Which solver and how long it may take (seconds; None = no limit)."""
+
+    name: str = "highs"
+    time_limit_s: float | None = None
+
+
+@dataclass
+class Case:
+    """Everything needed to build the LP: name, horizon, validated inputs and solver settings."""
+
+    name: str
+    horizon: Horizon
+    inputs: Inputs
+    solver: SolverSettings = field(default_factory=SolverSettings)
+    source: str | None = None
+
+    @classmethod
+    def from_tables(cls, tables: dict[str, pd.DataFrame], *, start: str, periods: int, months_per_period: int = 1,
+                    discount_rate: float = 0.0, name: str = "case", solver: str = "highs",
+                    time_limit_s: float | None = None) -> "Case":
+        """Build a case from pandas frames keyed by table name (columns as in MODEL.md, NaN = blank)."""
+        horizon = _horizon_or_error("<tables>", start, periods, months_per_period, discount_rate)
+        raw, problems = read_frames(tables)
+        return cls(name, horizon, validate_tables(raw, horizon, read_problems=problems),
+                   SolverSettings(solver, time_limit_s))
+
+    @property
+    def warnings(self) -> list[InputProblem]:
+        """Warnings found while reading the inputs (unknown columns, unknown files)."""
+        return self.inputs.warnings
+
+
+def _horizon_or_error(source: str, start: object, periods: object, months_per_period: object,
+                      discount_rate: object) -> Horizon:
+    problems = []
+    if not isinstance(start, str) or parse_month(start) is None:
+        problems.append(InputProblem(source, f"start must be a month YYYY-MM, found {start!r}", column="start"))
+    if isinstance(periods, bool) or not isinstance(periods, int) or periods < 1:
+        problems.append(InputProblem(source, f"periods must be a whole number >= 1, found {periods!r}", column="periods"))
+    if months_per_period not in (1, 3) or isinstance(months_per_period, bool):
+        problems.append(InputProblem(source, f"months_per_period must be 1 or 3, found {months_per_period!r}",
+                                     column="months_per_period"))
+    if isinstance(discount_rate, bool) or not isinstance(discount_rate, (int, float)) or not -1 < discount_rate < 10:
+        problems.append(InputProblem(source, f"discount_rate must be an annual fraction such as 0.1, found "
+                                     f"{discount_rate!r}", column="discount_rate"))
+    if problems:
+        raise InputError(problems)
+    return Horizon(start, periods, months_per_period, float(discount_rate))  # type: ignore[arg-type]
+
+
+def _read_yaml(path: Path) -> dict:
+    source = str(path)
+    if not path.is_file():
+        raise InputError([InputProblem(source, "model file not found")])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError([InputProblem(source, "model file is not UTF-8 text")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or "malformed YAML"
+        raise InputError([InputProblem(source, f"malformed YAML: {reason}",
+                                       row=None if mark is None else mark.line + 1)]) from None
+    if not isinstance(data, dict):
+        raise InputError([InputProblem(source, "model file must be a mapping of keys (name, inputs, start, periods, ...)")])
+    return data
+
+
+def _solver_settings(source: str, value: object) -> tuple[SolverSettings, list[InputProblem]]:
+    if value is None:
+        return SolverSettings(), []
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, dict):
+        return SolverSettings(), [InputProblem(source, "solver must be a name or a mapping {name, time_limit_s}",
+                                               column="solver")]
+    problems = [InputProblem(source, f"unknown key '{k}' ignored", column=f"solver.{k}", warning=True)
+                for k in value if k not in _SOLVER_KEYS]
+    name = str(value.get("name", "highs")).lower()
+    if name not in SOLVERS:
+        problems.append(InputProblem(source, f"solver must be one of {', '.join(SOLVERS)}, found '{name}'",
+                                     column="solver.name"))
+    limit = value.get("time_limit_s")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit <= 0):
+        problems.append(InputProblem(source, f"time_limit_s must be a number of seconds > 0, found {limit!r}",
+                                     column="solver.time_limit_s"))
+        limit = None
+    return SolverSettings(name, None if limit is None else float(limit)), problems
+
+
+def read_model_file(path: str | Path) -> tuple[dict, Horizon, SolverSettings, dict[str, RawTable], list[InputProblem]]:
+    """Read a model file and its raw input tables, without validating the tables yet."""
+    path = Path(path)
+    source = str(path)
+    data = _read_yaml(path)
+    problems = [InputProblem(source, f"unknown key '{k}' ignored", column=k, warning=True)
+                for k in data if k not in _MODEL_KEYS]
+    for key in ("inputs", "start", "periods"):
+        if key not in data:
+            problems.append(InputProblem(source, "required key missing", column=key))
+    if any(not p.warning for p in problems):
+        raise InputError(problems)
+    horizon = _horizon_or_error(source, data["start"], data["periods"], data.get("months_per_period", 1),
+                                data.get("discount_rate", 0.0))
+    solver, solver_problems = _solver_settings(source, data.get("solver"))
+    problems += solver_problems
+    inputs_path = (path.parent / str(data["inputs"]))
+    raw, read_problems = read_csv_folder(inputs_path)
+    return data, horizon, solver, raw, problems + read_problems
+
+
+def load(path: str | Path) -> Case:
+    """Load a model file (YAML) and validate its inputs; raise `InputError` listing every problem."""
+    data, horizon, solver, raw, problems = read_model_file(path)
+    inputs = validate_tables(raw, horizon, read_problems=problems)
+    name = str(data.get("name") or Path(path).stem)
+    return Case(name, horizon, inputs, solver, str(path))

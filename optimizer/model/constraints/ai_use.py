@@ -1,0 +1,16 @@
+"""7. AI use: sum of use_c over tranches at s active in t + spot_a[s,t] <= cap_a[s,t]."""
+from __future__ import annotations
+
+import numpy as np
+import pulp
+
+from ..expressions import ai_delivered_rows
+from ..rows import ConstraintBlock, make_block
+
+
+def add(m) -> ConstraintBlock:
+    d, v = m.data, m.variables
+    s, t = np.meshgrid(np.arange(d.n_sites), np.arange(d.n_periods), indexing="ij")
+    lhs = ai_delivered_rows(d, v)
+    lhs.add(v.cap_a, -1.0, (s, t))
+    return make_block("ai_use", ("site", "period"), lhs.expressions(), pulp.LpConstraintLE, 0.0)

@@ -1,0 +1,152 @@
+"""Model parameters: the validated inputs as numpy arrays indexed [site, model, tranche, period]."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..horizon import Horizon
+from ..validate import Inputs
+
+
+@dataclass
+class ModelData:
+    """Every parameter of MODEL.md as an array; S sites, F ASIC models, C tranches, T periods."""
+
+    horizon: Horizon
+    inputs: Inputs
+    site_names: list[str]
+    model_names: list[str]
+    # per period [T]
+    days: np.ndarray
+    hours: np.ndarray
+    months: float
+    discount_factor: np.ndarray
+    hashprice_usd_per_ph_day: np.ndarray
+    cumulative_budget_usd: np.ndarray  # inf where no limit
+    spot_price_usd_per_kw_month: np.ndarray
+    spot_max_mw: np.ndarray
+    # per site [S] and site-period [S, T]
+    grid_mw: np.ndarray
+    energy_price_usd_per_mwh: np.ndarray
+    floor_sqft: np.ndarray
+    mining_pue: np.ndarray
+    ai_pue: np.ndarray
+    mining_opex_usd_per_mw_month: np.ndarray
+    ai_opex_usd_per_mw_month: np.ndarray
+    ai_sqft_per_mw: np.ndarray
+    ai_capex_usd_per_mw: np.ndarray
+    ai_lead_time_periods: np.ndarray
+    ai_max_mw: np.ndarray
+    ai_installed_mw: np.ndarray
+    # per ASIC model [F] and site-model [S, F]
+    efficiency_j_per_th: np.ndarray
+    miner_sqft_per_mw: np.ndarray
+    uptime: np.ndarray
+    price_usd_per_mw: np.ndarray  # price_usd_per_th * 1e6 / efficiency; NaN = cannot be bought
+    available_from_t: np.ndarray
+    fleet_mw: np.ndarray  # [S, F]
+    # per tranche [C]
+    tranche_site: np.ndarray
+    tranche_start_t: np.ndarray
+    tranche_end_t: np.ndarray
+    tranche_mw: np.ndarray
+    tranche_price_usd_per_kw_month: np.ndarray
+    tranche_penalty_usd_per_kw_month: np.ndarray  # NaN = hard
+    tranche_passthrough: np.ndarray
+
+    @property
+    def n_sites(self) -> int:
+        return len(self.site_names)
+
+    @property
+    def n_models(self) -> int:
+        return len(self.model_names)
+
+    @property
+    def n_tranches(self) -> int:
+        return len(self.tranche_site)
+
+    @property
+    def n_periods(self) -> int:
+        return self.horizon.periods
+
+    @property
+    def ph_per_mw(self) -> np.ndarray:
+        """PH/s per IT MW of each ASIC model: 1000 / efficiency_j_per_th."""
+        return 1000.0 / self.efficiency_j_per_th
+
+    def tranche_active(self) -> np.ndarray:
+        """[C, T] True where tranche c is in its window in period t."""
+        t = np.arange(self.n_periods)
+        return (t[None, :] >= self.tranche_start_t[:, None]) & (t[None, :] <= self.tranche_end_t[:, None])
+
+
+def _site_period(inputs: Inputs, column: str, base: np.ndarray, site_index: dict[str, int], periods: int) -> np.ndarray:
+    """Site value for every period, overridden by site_periods where the cell is not blank."""
+    values = np.repeat(base[:, None], periods, axis=1).astype(float)
+    overrides = inputs.site_periods.dropna(subset=[column])
+    if len(overrides):
+        s = overrides["site"].map(site_index).to_numpy(int)
+        values[s, overrides["period_t"].to_numpy(int)] = overrides[column].to_numpy(float)
+    return values
+
+
+def model_data(inputs: Inputs, horizon: Horizon) -> ModelData:
+    """Arrange validated inputs as arrays for the model builder."""
+    sites, miners, periods, contracts = inputs.sites, inputs.miners, inputs.periods, inputs.contracts
+    site_names, model_names = list(sites["site"]), list(miners["model"])
+    site_index = {s: i for i, s in enumerate(site_names)}
+    model_index = {m: i for i, m in enumerate(model_names)}
+    T = horizon.periods
+
+    fleet_mw = np.zeros((len(site_names), len(model_names)))
+    if len(inputs.fleet):
+        np.add.at(fleet_mw, (inputs.fleet["site"].map(site_index).to_numpy(int),
+                             inputs.fleet["model"].map(model_index).to_numpy(int)),
+                  inputs.fleet["installed_mw"].to_numpy(float))
+
+    budget = periods["capex_budget_usd"].to_numpy(float)
+    cumulative_budget = np.cumsum(np.where(np.isnan(budget), np.inf, budget))
+    efficiency = miners["efficiency_j_per_th"].to_numpy(float)
+
+    return ModelData(
+        horizon=horizon,
+        inputs=inputs,
+        site_names=site_names,
+        model_names=model_names,
+        days=horizon.days,
+        hours=horizon.hours,
+        months=horizon.months,
+        discount_factor=horizon.discount_factors,
+        hashprice_usd_per_ph_day=periods["hashprice_usd_per_ph_day"].to_numpy(float),
+        cumulative_budget_usd=cumulative_budget,
+        spot_price_usd_per_kw_month=periods["ai_spot_price_usd_per_kw_month"].to_numpy(float),
+        spot_max_mw=periods["ai_spot_max_mw"].to_numpy(float),
+        grid_mw=_site_period(inputs, "grid_mw", sites["grid_mw"].to_numpy(float), site_index, T),
+        energy_price_usd_per_mwh=_site_period(inputs, "energy_price_usd_per_mwh",
+                                              sites["energy_price_usd_per_mwh"].to_numpy(float), site_index, T),
+        floor_sqft=sites["floor_sqft"].to_numpy(float),
+        mining_pue=sites["mining_pue"].to_numpy(float),
+        ai_pue=sites["ai_pue"].to_numpy(float),
+        mining_opex_usd_per_mw_month=sites["mining_opex_usd_per_mw_month"].to_numpy(float),
+        ai_opex_usd_per_mw_month=sites["ai_opex_usd_per_mw_month"].to_numpy(float),
+        ai_sqft_per_mw=sites["ai_sqft_per_mw"].to_numpy(float),
+        ai_capex_usd_per_mw=sites["ai_capex_usd_per_mw"].to_numpy(float),
+        ai_lead_time_periods=sites["ai_lead_time_periods"].to_numpy(int),
+        ai_max_mw=sites["ai_max_mw"].to_numpy(float),
+        ai_installed_mw=sites["ai_installed_mw"].to_numpy(float),
+        efficiency_j_per_th=efficiency,
+        miner_sqft_per_mw=miners["sqft_per_mw"].to_numpy(float),
+        uptime=miners["uptime"].to_numpy(float),
+        price_usd_per_mw=miners["price_usd_per_th"].to_numpy(float) * 1e6 / efficiency,
+        available_from_t=miners["available_from_t"].to_numpy(int),
+        fleet_mw=fleet_mw,
+        tranche_site=contracts["site"].map(site_index).to_numpy(int),
+        tranche_start_t=contracts["start_t"].to_numpy(int),
+        tranche_end_t=contracts["end_t"].to_numpy(int),
+        tranche_mw=contracts["mw"].to_numpy(float),
+        tranche_price_usd_per_kw_month=contracts["price_usd_per_kw_month"].to_numpy(float),
+        tranche_penalty_usd_per_kw_month=contracts["shortfall_penalty_usd_per_kw_month"].to_numpy(float),
+        tranche_passthrough=contracts["power_passthrough"].to_numpy(bool),
+    )

@@ -1,0 +1,135 @@
+"""Schemas of the input tables of MODEL.md: every table is checked against these before a model is built."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["text", "number", "integer", "bool", "period"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One input column: its kind, whether it is required, its default and its allowed range."""
+
+    name: str
+    kind: Kind
+    description: str
+    required: bool = False
+    default: object = None  # value of a blank cell; None = stays blank (meaning given in description)
+    minimum: float | None = None
+    minimum_exclusive: bool = False
+    maximum: float | None = None
+    references: str | None = None  # key column of another table this column must name, "table.column"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One input table: its columns, its key and whether the file must exist."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    required: bool = True
+    may_be_empty: bool = False
+    column_by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column_by_name", {c.name: c for c in self.columns})
+
+
+def _num(name: str, description: str, *, required: bool = False, default: object = None,
+         minimum: float | None = 0.0, exclusive: bool = False, maximum: float | None = None) -> Column:
+    return Column(name, "number", description, required, default, minimum, exclusive, maximum)
+
+
+SITES = Table(
+    "sites", "one row per site",
+    (
+        Column("site", "text", "site name (key)", required=True),
+        _num("grid_mw", "facility power available, MW at the meter", required=True),
+        _num("floor_sqft", "usable floor space, sqft", required=True),
+        _num("energy_price_usd_per_mwh", "price of facility energy, USD/MWh", required=True),
+        _num("mining_pue", "facility MW per mining IT MW", default=1.0, exclusive=True),
+        _num("mining_opex_usd_per_mw_month", "fixed cost per installed mining IT MW, USD/MW-month", default=0.0),
+        _num("ai_pue", "facility MW per AI IT MW", default=1.0, exclusive=True),
+        _num("ai_sqft_per_mw", "floor space per AI IT MW built or under construction, sqft/MW", required=True),
+        _num("ai_capex_usd_per_mw", "cost to build or convert one AI IT MW, USD/MW", required=True),
+        Column("ai_lead_time_periods", "integer", "periods from the start of a build to ready", default=0, minimum=0),
+        _num("ai_max_mw", "most AI IT MW the site holds, ready plus under construction; blank = unlimited"),
+        _num("ai_installed_mw", "AI IT MW ready at horizon start", default=0.0),
+        _num("ai_opex_usd_per_mw_month", "fixed cost per ready AI IT MW, USD/MW-month", default=0.0),
+    ),
+    key=("site",),
+)
+
+MINERS = Table(
+    "miners", "ASIC models",
+    (
+        Column("model", "text", "ASIC model name (key)", required=True),
+        _num("efficiency_j_per_th", "joules per terahash, J/TH", required=True, exclusive=True),
+        _num("sqft_per_mw", "floor space per installed IT MW, sqft/MW", required=True),
+        _num("price_usd_per_th", "price of new units, USD/TH; blank = cannot be bought"),
+        _num("uptime", "fraction of installed MW that can run, (0, 1]", default=1.0, exclusive=True, maximum=1.0),
+        Column("available_from", "period", "first period in which it can be bought; blank = horizon start"),
+    ),
+    key=("model",),
+    may_be_empty=True,
+)
+
+FLEET = Table(
+    "fleet", "installed ASICs at horizon start",
+    (
+        Column("site", "text", "site", required=True, references="sites.site"),
+        Column("model", "text", "ASIC model", required=True, references="miners.model"),
+        _num("installed_mw", "installed IT MW at horizon start", required=True),
+    ),
+    key=("site", "model"),
+    required=False,
+    may_be_empty=True,
+)
+
+CONTRACTS = Table(
+    "contracts", "AI hosting commitments, one row per tranche (rows sharing a contract name form a ramp)",
+    (
+        Column("contract", "text", "contract name", required=True),
+        Column("site", "text", "site that must deliver", required=True, references="sites.site"),
+        Column("start", "period", "first period of the tranche", required=True),
+        Column("end", "period", "last period of the tranche (inclusive)", required=True),
+        _num("mw", "committed AI IT MW in each period of the window", required=True),
+        _num("price_usd_per_kw_month", "what the tenant pays per kW-month delivered, USD/kW-month", required=True),
+        _num("shortfall_penalty_usd_per_kw_month",
+             "cost per kW-month not delivered, USD/kW-month; blank = hard commitment"),
+        Column("power_passthrough", "bool", "true: the tenant pays the energy of its load", default=False),
+    ),
+    required=False,
+    may_be_empty=True,
+)
+
+PERIODS = Table(
+    "periods", "one row per period of the horizon",
+    (
+        Column("period", "period", "period label YYYY-MM", required=True),
+        _num("hashprice_usd_per_ph_day", "mining revenue per PH/s per day, USD/PH/day", required=True),
+        _num("capex_budget_usd", "new money for capex this period, USD; blank = no limit from this period on"),
+        _num("ai_spot_price_usd_per_kw_month", "price for uncontracted AI capacity, USD/kW-month", default=0.0),
+        _num("ai_spot_max_mw", "most uncontracted AI IT MW the market takes, all sites together", default=0.0),
+    ),
+    key=("period",),
+)
+
+SITE_PERIODS = Table(
+    "site_periods", "optional per-site, per-period overrides (blank keeps the site's value)",
+    (
+        Column("period", "period", "period label YYYY-MM", required=True),
+        Column("site", "text", "site", required=True, references="sites.site"),
+        _num("grid_mw", "facility power available this period, MW"),
+        _num("energy_price_usd_per_mwh", "price of facility energy this period, USD/MWh"),
+    ),
+    key=("period", "site"),
+    required=False,
+    may_be_empty=True,
+)
+
+TABLES: tuple[Table, ...] = (SITES, MINERS, FLEET, CONTRACTS, PERIODS, SITE_PERIODS)
+TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

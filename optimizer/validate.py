@@ -1,0 +1,274 @@
+"""Check raw input tables against the schema and turn them into typed frames.
+
+All problems are collected and reported together, one line each, naming the
+file, the spreadsheet row and the column. No model is built from bad input.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, InputProblem
+from .horizon import Horizon, parse_month
+from .readers import RawTable
+from .schema import TABLE_BY_NAME, TABLES, Column, Table
+
+_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d*)?$")
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f"}
+
+
+@dataclass
+class Inputs:
+    """Validated, typed input tables (defaults applied; period columns as 0-based period indexes).
+
+    sites: indexed by site, in file order. miners: indexed by model. fleet: site, model, installed_mw.
+    contracts: one row per tranche, with `tranche` (1-based within its contract), `start_t`, `end_t`.
+    periods: one row per horizon period, in order. site_periods: period_t, site, overrides (NaN = keep).
+    """
+
+    sites: pd.DataFrame
+    miners: pd.DataFrame
+    fleet: pd.DataFrame
+    contracts: pd.DataFrame
+    periods: pd.DataFrame
+    site_periods: pd.DataFrame
+    warnings: list[InputProblem]
+
+
+def _parse_cell(text: str, column: Column) -> tuple[object, str | None]:
+    """Parse one non-blank cell; return (value, problem or None)."""
+    if column.kind == "text":
+        return text, None
+    if column.kind == "bool":
+        low = text.lower()
+        if low in _TRUE:
+            return True, None
+        if low in _FALSE:
+            return False, None
+        return None, f"expected true or false, found '{text}'"
+    if column.kind == "period":
+        parsed = parse_month(text)
+        if parsed is None:
+            return None, f"expected a period label YYYY-MM, found '{text}'"
+        return parsed[0] * 12 + parsed[1] - 1, None
+    cleaned = text.replace(",", "") if _THOUSANDS.match(text) else text
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None, f"expected a number, found '{text}'"
+    if not math.isfinite(value):
+        return None, f"expected a finite number, found '{text}'"
+    if column.kind == "integer" and value != int(value):
+        return None, f"expected a whole number, found '{text}'"
+    low, high = column.minimum, column.maximum
+    if low is not None and (value < low or (column.minimum_exclusive and value == low)):
+        bound = f"> {low:g}" if column.minimum_exclusive else f">= {low:g}"
+        if high is not None:
+            bound = f"in ({low:g}, {high:g}]" if column.minimum_exclusive else f"in [{low:g}, {high:g}]"
+        return None, f"expected a number {bound}, found '{text}'"
+    if high is not None and value > high:
+        return None, f"expected a number <= {high:g}, found '{text}'"
+    return (int(value) if column.kind == "integer" else value), None
+
+
+class _Checker:
+    """Collects problems while typing each table."""
+
+    def __init__(self, horizon: Horizon, contract_end_beyond_horizon: bool):
+        self.horizon = horizon
+        self.contract_end_beyond_horizon = contract_end_beyond_horizon
+        self.problems: list[InputProblem] = []
+        start = parse_month(horizon.start)
+        self.first_month = start[0] * 12 + start[1] - 1  # type: ignore[index]
+        self.step = horizon.months_per_period
+        self.last_month = self.first_month + (horizon.periods - 1) * self.step
+
+    def add(self, raw: RawTable, message: str, i: int | None = None, column: str | None = None, *,
+            warning: bool = False) -> None:
+        row = None if i is None else raw.rows[i]
+        self.problems.append(InputProblem(raw.source, message, row, column, warning))
+
+    def period_of(self, month: int) -> int | None:
+        offset = month - self.first_month
+        if offset < 0 or offset % self.step or offset // self.step >= self.horizon.periods:
+            return None
+        return offset // self.step
+
+    def horizon_text(self) -> str:
+        labels = self.horizon.labels
+        kind = "monthly" if self.step == 1 else "quarterly"
+        return f"{labels[0]}..{labels[-1]}, {kind}"
+
+    def typed(self, raw: RawTable, table: Table) -> pd.DataFrame:
+        """Type every column of `raw` per `table`; blank cells take defaults; bad cells are reported."""
+        frame = raw.frame
+        for name in frame.columns:
+            if name not in table.column_by_name:
+                self.add(raw, f"unknown column '{name}' ignored", column=name, warning=True)
+        dupes = frame.columns[frame.columns.duplicated()]
+        for name in dupes.unique():
+            self.add(raw, "column appears more than once", column=name)
+        out: dict[str, list[object]] = {}
+        for column in table.columns:
+            if column.name not in frame.columns:
+                if column.required:
+                    self.add(raw, "required column missing", column=column.name)
+                out[column.name] = [column.default] * len(frame)
+                continue
+            cells = frame.loc[:, column.name]
+            if isinstance(cells, pd.DataFrame):
+                cells = cells.iloc[:, 0]
+            values: list[object] = []
+            for i, text in enumerate(cells.tolist()):
+                text = "" if text is None else str(text).strip()
+                if text == "":
+                    if column.required:
+                        self.add(raw, "required value missing", i, column.name)
+                    values.append(column.default)
+                    continue
+                value, problem = _parse_cell(text, column)
+                if problem:
+                    self.add(raw, problem, i, column.name)
+                elif column.kind == "period" and not self._period_ok(raw, table, column, i, text, value):
+                    value = None
+                values.append(value)
+            out[column.name] = values
+        typed = pd.DataFrame(out, index=range(len(frame)))
+        if not table.may_be_empty and len(typed) == 0:
+            self.add(raw, f"table '{table.name}' has no rows")
+        self._check_duplicates(raw, table, typed)
+        return typed
+
+    def _period_ok(self, raw: RawTable, table: Table, column: Column, i: int, text: str, month: object) -> bool:
+        if self.period_of(month) is not None:  # type: ignore[arg-type]
+            return True
+        beyond = month > self.last_month  # type: ignore[operator]
+        if table.name == "contracts" and column.name == "end" and beyond and self.contract_end_beyond_horizon:
+            return True
+        self.add(raw, f"'{text}' is not a period start of the horizon ({self.horizon_text()})", i, column.name)
+        return False
+
+    def _check_duplicates(self, raw: RawTable, table: Table, typed: pd.DataFrame) -> None:
+        if not table.key or len(typed) == 0:
+            return
+        keys = typed.loc[:, list(table.key)]
+        valid = keys.notna().all(axis=1)
+        seen: dict[tuple, int] = {}
+        for i, key in zip(keys.index[valid], keys[valid].itertuples(index=False, name=None)):
+            if key in seen:
+                shown = ", ".join(f"{c}={_show(c, v, self)}" for c, v in zip(table.key, key))
+                self.add(raw, f"duplicate key {shown} (first at row {raw.rows[seen[key]]})", i, table.key[-1])
+            else:
+                seen[key] = i
+
+    def check_references(self, raw: RawTable, table: Table, typed: pd.DataFrame, known: dict[str, set]) -> None:
+        for column in table.columns:
+            if not column.references or column.name not in typed:
+                continue
+            names = known.get(column.references, set())
+            for i, value in typed[column.name].items():
+                if value is not None and value not in names:
+                    target = column.references.split(".")[0]
+                    self.add(raw, f"unknown {column.name} '{value}' (not in table '{target}')", i, column.name)
+
+
+def _show(column: str, value: object, checker: _Checker) -> str:
+    if column == "period" and isinstance(value, (int, np.integer)):
+        return f"{value // 12:04d}-{value % 12 + 1:02d}"
+    return str(value)
+
+
+def validate_tables(raw: dict[str, RawTable], horizon: Horizon, *, read_problems: list[InputProblem] | None = None,
+                    contract_end_beyond_horizon: bool = False) -> Inputs:
+    """Validate every table and return typed `Inputs`; raise `InputError` listing every problem found."""
+    checker = _Checker(horizon, contract_end_beyond_horizon)
+    checker.problems.extend(read_problems or [])
+    typed: dict[str, pd.DataFrame] = {}
+    for table in TABLES:
+        if table.name in raw:
+            typed[table.name] = checker.typed(raw[table.name], table)
+    known = {
+        "sites.site": set(typed["sites"]["site"].dropna()) if "sites" in typed else set(),
+        "miners.model": set(typed["miners"]["model"].dropna()) if "miners" in typed else set(),
+    }
+    for name, frame in typed.items():
+        checker.check_references(raw[name], TABLE_BY_NAME[name], frame, known)
+    if "contracts" in typed:
+        _check_contract_windows(checker, raw["contracts"], typed["contracts"])
+    if "periods" in typed:
+        _check_periods_cover_horizon(checker, raw["periods"], typed["periods"])
+    errors = [p for p in checker.problems if not p.warning]
+    if errors:
+        raise InputError(checker.problems)
+    return _assemble(typed, checker)
+
+
+def _check_contract_windows(checker: _Checker, raw: RawTable, contracts: pd.DataFrame) -> None:
+    for i, (start, end) in enumerate(zip(contracts["start"], contracts["end"])):
+        if start is not None and end is not None and end < start:
+            checker.add(raw, "end is before start", i, "end")
+
+
+def _check_periods_cover_horizon(checker: _Checker, raw: RawTable, periods: pd.DataFrame) -> None:
+    present = {checker.period_of(m) for m in periods["period"] if m is not None}
+    missing = [label for t, label in enumerate(checker.horizon.labels) if t not in present]
+    if missing and len(periods):
+        shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+        checker.add(raw, f"missing period(s) {shown} of the horizon ({checker.horizon_text()})", column="period")
+
+
+def _period_indexes(months: pd.Series, checker: _Checker) -> np.ndarray:
+    return np.array([checker.period_of(m) if m is not None else -1 for m in months], dtype=int)
+
+
+def _assemble(typed: dict[str, pd.DataFrame], checker: _Checker) -> Inputs:
+    """Apply the defaults that depend on other tables and shape the typed frames for the model."""
+    horizon = checker.horizon
+    sites = typed["sites"].astype({"ai_lead_time_periods": int}).set_index("site", drop=False)
+    sites["ai_max_mw"] = sites["ai_max_mw"].astype(float).fillna(np.inf)
+    for c in sites.columns.drop(["site", "ai_lead_time_periods"]):
+        sites[c] = sites[c].astype(float)
+
+    miners = typed["miners"].set_index("model", drop=False)
+    months = miners["available_from"]
+    miners["available_from_t"] = [0 if m is None else checker.period_of(m) for m in months]
+    miners = miners.drop(columns="available_from")
+    for c in ("efficiency_j_per_th", "sqft_per_mw", "price_usd_per_th", "uptime"):
+        miners[c] = miners[c].astype(float)
+
+    fleet = typed.get("fleet", pd.DataFrame(columns=["site", "model", "installed_mw"]))
+    fleet = fleet.astype({"installed_mw": float}).reset_index(drop=True)
+
+    contracts = typed.get("contracts", pd.DataFrame(columns=[c.name for c in TABLE_BY_NAME["contracts"].columns]))
+    contracts = contracts.reset_index(drop=True)
+    contracts["tranche"] = contracts.groupby("contract", sort=False).cumcount() + 1 if len(contracts) else []
+    contracts["start_t"] = _period_indexes(contracts["start"], checker)
+    end_months = contracts["end"].astype(float).to_numpy() if len(contracts) else np.zeros(0)
+    contracts["end_t"] = np.minimum((end_months - checker.first_month) // checker.step, horizon.periods - 1).astype(int)
+    contracts["months_beyond_horizon"] = np.maximum(end_months + 1 - (checker.last_month + checker.step), 0)
+    contracts["start"] = [horizon.labels[t] for t in contracts["start_t"]]
+    contracts["end"] = [f"{int(m) // 12:04d}-{int(m) % 12 + 1:02d}" for m in end_months]
+    for c in ("mw", "price_usd_per_kw_month", "shortfall_penalty_usd_per_kw_month"):
+        contracts[c] = contracts[c].astype(float)
+    contracts["power_passthrough"] = contracts["power_passthrough"].astype(bool)
+
+    periods = typed["periods"].copy()
+    periods["period_t"] = _period_indexes(periods["period"], checker)
+    periods = periods.sort_values("period_t").reset_index(drop=True)
+    periods["period"] = horizon.labels
+    for c in ("hashprice_usd_per_ph_day", "capex_budget_usd", "ai_spot_price_usd_per_kw_month", "ai_spot_max_mw"):
+        periods[c] = periods[c].astype(float)
+
+    site_periods = typed.get("site_periods", pd.DataFrame(columns=["period", "site", "grid_mw", "energy_price_usd_per_mwh"]))
+    site_periods = site_periods.reset_index(drop=True)
+    site_periods["period_t"] = _period_indexes(site_periods["period"], checker)
+    for c in ("grid_mw", "energy_price_usd_per_mwh"):
+        site_periods[c] = site_periods[c].astype(float)
+
+    warnings = [p for p in checker.problems if p.warning]
+    return Inputs(sites, miners, fleet, contracts, periods, site_periods, warnings)
