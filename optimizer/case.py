@@ -1,6 +1,7 @@
 """A planning case: the model file (YAML) with its horizon, solver settings and validated input tables."""
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,8 @@ class Case:
 
 def _horizon_or_error(source: str, start: object, periods: object, months_per_period: object,
                       discount_rate: object) -> Horizon:
+    if isinstance(start, datetime.date) and start.day == 1:  # YAML reads 2027-01-01 as a date
+        start = f"{start.year:04d}-{start.month:02d}"
     problems = []
     if not isinstance(start, str) or parse_month(start) is None:
         problems.append(InputProblem(source, f"start must be a month YYYY-MM, found {start!r}", column="start"))

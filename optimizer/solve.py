@@ -5,6 +5,7 @@ import contextlib
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ import pulp
 from .case import SOLVERS, Case
 from .errors import NoPlanError
 from .model import CapacityModel, build_model
+from .model.build import PULP4_DEPRECATION
 
 
 @contextlib.contextmanager
@@ -55,7 +57,9 @@ def _solver(name: str, time_limit_s: float | None) -> pulp.LpSolver:
     if name == "highs":
         return _QuietHiGHS(msg=False, timeLimit=time_limit_s)
     if name == "cbc":
-        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=PULP4_DEPRECATION, category=DeprecationWarning)
+            return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s)
     raise ValueError(f"unknown solver {name!r}: choose one of {', '.join(SOLVERS)}")
 
 

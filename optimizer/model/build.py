@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import pulp
@@ -13,6 +14,10 @@ from .expressions import Expressions, build_expressions
 from .objective import CashFlowPart, cash_flow_parts, npv_expression
 from .rows import ConstraintBlock
 from .variables import Variables, create_variables
+
+
+# capopt pins PuLP 3.3 (Python 3.11); its notices about the PuLP 4 API do not concern the user.
+PULP4_DEPRECATION = r".*(PuLP 4\.0|deprecated and will be removed)"
 
 
 @dataclass
@@ -39,6 +44,12 @@ class CapacityModel:
 
 def build_model(case: Case) -> CapacityModel:
     """Build MODEL.md's linear program for `case`, in bulk."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=PULP4_DEPRECATION, category=DeprecationWarning)
+        return _build(case)
+
+
+def _build(case: Case) -> CapacityModel:
     started = time.perf_counter()
     data = model_data(case.inputs, case.horizon)
     variables = create_variables(data)

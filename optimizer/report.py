@@ -1,0 +1,119 @@
+"""Show a plan on the terminal and write it to files, atomically."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from .results import Plan
+
+_TERM_LABELS = {
+    "mining_revenue_usd": "mining revenue",
+    "contract_revenue_usd": "AI contract revenue",
+    "spot_revenue_usd": "AI spot revenue",
+    "shortfall_penalty_usd": "shortfall penalties",
+    "energy_cost_usd": "energy",
+    "opex_usd": "fixed opex",
+    "capex_usd": "capex",
+}
+
+
+def _musd(value: float) -> str:
+    return f"{value / 1e6:,.1f}"
+
+
+def summary_text(plan: Plan) -> str:
+    """A readable summary: NPV and its terms, MW to mining vs AI by period, crossover, binding limits."""
+    s = plan.summary
+    h = s["horizon"]
+    lines = [
+        f"{plan.name}: {plan.status}, {h['periods']} periods {h['first']}..{h['last']}, "
+        f"discount rate {h['discount_rate']:.1%}/yr",
+        f"NPV: {plan.npv_usd:,.0f} USD   (undiscounted cash flow {s['undiscounted_cash_flow_usd']:,.0f} USD)",
+        "",
+        "present value by term, M USD:",
+    ]
+    for term, label in _TERM_LABELS.items():
+        sign = "+" if term in ("mining_revenue_usd", "contract_revenue_usd", "spot_revenue_usd") else "-"
+        lines.append(f"  {sign} {label:<22}{_musd(s['present_value_usd'][term]):>12}")
+    lines += ["", "period    mining MW   AI MW   AI ready MW   mining rev M$   AI rev M$   cash flow M$"]
+    for row in plan.period_totals.itertuples(index=False):
+        lines.append(f"{row.period:<9}{row.mining_running_mw:>10.1f}{row.ai_delivered_mw:>8.1f}{row.ai_ready_mw:>14.1f}"
+                     f"{_musd(row.mining_revenue_usd):>16}{_musd(row.ai_revenue_usd):>12}{_musd(row.cash_flow_usd):>15}")
+    lines.append("")
+    crossover = plan.crossover_period
+    lines.append(f"AI revenue first exceeds mining revenue in {crossover}" if crossover
+                 else "AI revenue never exceeds mining revenue in this horizon")
+    binding = plan.shadow_prices[plan.shadow_prices["shadow_price"].abs() > 1e-6]
+    if len(binding):
+        lines.append("binding limits (shadow price, present value):")
+        for constraint, group in binding.groupby("constraint", sort=False):
+            unit = {"floor_space": "USD/sqft", "power": "USD/MW", "capex_budget": "USD/USD"}[constraint]
+            where = group.groupby("site", dropna=False)["period"] if constraint != "capex_budget" else None
+            if where is None:
+                lines.append(f"  capex budget: binding in {len(group)} period(s), first {group['period'].iloc[0]}, "
+                             f"up to {group['shadow_price'].max():,.3f} {unit}")
+                continue
+            for site, periods in where:
+                prices = group.loc[periods.index, "shadow_price"]
+                lines.append(f"  {constraint.replace('_', ' ')} at {site}: binding in {len(periods)} period(s) "
+                             f"from {periods.iloc[0]}, up to {prices.max():,.2f} {unit}")
+    else:
+        lines.append("no floor-space, power or budget limit binds")
+    lines.append(f"solved by {s['solver']} in {s['solve_seconds']:.2f} s (build {s['build_seconds']:.2f} s), "
+                 f"{s['size']['variables']} variables, {s['size']['constraints']} constraints")
+    return "\n".join(lines)
+
+
+@contextmanager
+def atomic_directory(target: Path) -> Iterator[Path]:
+    """Yield a fresh temporary folder beside `target`; on success it replaces `target`, on failure it vanishes.
+
+    A failed or interrupted run leaves whatever was at `target` before untouched.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield staging
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.{os.getpid()}.old")
+            os.replace(target, old)
+        os.replace(staging, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _json_default(value: object) -> object:
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def write_plan(plan: Plan, out_dir: Path) -> list[Path]:
+    """Write summary.json and one tidy CSV per plan table into `out_dir` (replaced as a whole)."""
+    with atomic_directory(out_dir) as staging:
+        (staging / "summary.json").write_text(json.dumps(plan.summary, indent=2, default=_json_default) + "\n")
+        for name, frame in plan.tables().items():
+            frame.to_csv(staging / f"{name}.csv", index=False)
+    return [out_dir / "summary.json", *(out_dir / f"{name}.csv" for name in plan.tables())]
+
+
+def read_summary(out_dir: Path) -> dict:
+    """Read back a written plan's summary.json."""
+    return json.loads((Path(out_dir) / "summary.json").read_text())
+
+
+def read_tables(out_dir: Path) -> dict[str, pd.DataFrame]:
+    """Read back a written plan's CSV tables."""
+    return {p.stem: pd.read_csv(p) for p in sorted(Path(out_dir).glob("*.csv"))}
