@@ -14,7 +14,9 @@ from .readers import RawTable, read_csv_folder, read_frames
 from .validate import Inputs, validate_tables
 
 SOLVERS = ("highs", "cbc")
-_MODEL_KEYS = {"name", "description", "inputs", "start", "periods", "months_per_period", "discount_rate", "solver"}
+_MODEL_KEYS = {"name", "description", "inputs", "start", "periods", "months_per_period", "discount_rate", "solver",
+               "terminal_value", "ai_life_years", "asic_life_years"}
+TERMINAL_VALUES = ("none", "depreciated")
 _SOLVER_KEYS = {"name", "time_limit_s"}
 
 
@@ -26,25 +28,46 @@ class SolverSettings:
     time_limit_s: float | None = None
 
 
+@dataclass(frozen=True)
+class ModelOptions:
+    """Options beyond MODEL.md; with the defaults the objective is exactly MODEL.md's.
+
+    terminal_value "depreciated": every MW built or bought in period t is worth, at the horizon's end,
+    its cost * max(0, 1 - months from the start of t to the horizon's end / (12 * life)).
+    """
+
+    terminal_value: str = "none"
+    ai_life_years: float | None = None
+    asic_life_years: float | None = None
+
+    @property
+    def depreciated(self) -> bool:
+        return self.terminal_value == "depreciated"
+
+
 @dataclass
 class Case:
-    """Everything needed to build the LP: name, horizon, validated inputs and solver settings."""
+    """Everything needed to build the LP: name, horizon, validated inputs, options and solver settings."""
 
     name: str
     horizon: Horizon
     inputs: Inputs
     solver: SolverSettings = field(default_factory=SolverSettings)
     source: str | None = None
+    options: ModelOptions = field(default_factory=ModelOptions)
 
     @classmethod
     def from_tables(cls, tables: dict[str, pd.DataFrame], *, start: str, periods: int, months_per_period: int = 1,
                     discount_rate: float = 0.0, name: str = "case", solver: str = "highs",
-                    time_limit_s: float | None = None) -> "Case":
+                    time_limit_s: float | None = None, terminal_value: str = "none",
+                    ai_life_years: float | None = None, asic_life_years: float | None = None) -> "Case":
         """Build a case from pandas frames keyed by table name (columns as in MODEL.md, NaN = blank)."""
         horizon = _horizon_or_error("<tables>", start, periods, months_per_period, discount_rate)
+        options = _options_or_error("<tables>", {"terminal_value": terminal_value, "ai_life_years": ai_life_years,
+                                                 "asic_life_years": asic_life_years})
         raw, problems = read_frames(tables)
-        return cls(name, horizon, validate_tables(raw, horizon, read_problems=problems),
-                   SolverSettings(solver, time_limit_s))
+        inputs = validate_tables(raw, horizon, read_problems=problems, contract_end_beyond_horizon=options.depreciated)
+        return cls(name, horizon, inputs, SolverSettings(solver, time_limit_s), options=options)
 
     @property
     def warnings(self) -> list[InputProblem]:
@@ -70,6 +93,28 @@ def _horizon_or_error(source: str, start: object, periods: object, months_per_pe
     if problems:
         raise InputError(problems)
     return Horizon(start, periods, months_per_period, float(discount_rate))  # type: ignore[arg-type]
+
+
+def _options_or_error(source: str, data: dict) -> ModelOptions:
+    """Read terminal_value, ai_life_years and asic_life_years; lives are required with 'depreciated'."""
+    value = str(data.get("terminal_value") or "none").lower()
+    problems = []
+    if value not in TERMINAL_VALUES:
+        problems.append(InputProblem(source, f"terminal_value must be one of {', '.join(TERMINAL_VALUES)}, found "
+                                     f"{data.get('terminal_value')!r}", column="terminal_value"))
+    lives = {}
+    for key in ("ai_life_years", "asic_life_years"):
+        life = data.get(key)
+        if life is None:
+            if value == "depreciated":
+                problems.append(InputProblem(source, "required with terminal_value: depreciated (years, e.g. 15 for "
+                                             "AI halls, 4 for ASICs)", column=key))
+        elif isinstance(life, bool) or not isinstance(life, (int, float)) or not 0 < life < 200:
+            problems.append(InputProblem(source, f"{key} must be a number of years > 0, found {life!r}", column=key))
+        lives[key] = None if life is None else float(life)
+    if problems:
+        raise InputError(problems)
+    return ModelOptions(value, lives["ai_life_years"], lives["asic_life_years"])
 
 
 def _read_yaml(path: Path) -> dict:
@@ -112,7 +157,8 @@ def _solver_settings(source: str, value: object) -> tuple[SolverSettings, list[I
     return SolverSettings(name, None if limit is None else float(limit)), problems
 
 
-def read_model_file(path: str | Path) -> tuple[dict, Horizon, SolverSettings, dict[str, RawTable], list[InputProblem]]:
+def read_model_file(path: str | Path) -> tuple[dict, Horizon, ModelOptions, SolverSettings, dict[str, RawTable],
+                                               list[InputProblem]]:
     """Read a model file and its raw input tables, without validating the tables yet."""
     path = Path(path)
     source = str(path)
@@ -126,16 +172,17 @@ def read_model_file(path: str | Path) -> tuple[dict, Horizon, SolverSettings, di
         raise InputError(problems)
     horizon = _horizon_or_error(source, data["start"], data["periods"], data.get("months_per_period", 1),
                                 data.get("discount_rate", 0.0))
+    options = _options_or_error(source, data)
     solver, solver_problems = _solver_settings(source, data.get("solver"))
     problems += solver_problems
     inputs_path = (path.parent / str(data["inputs"]))
     raw, read_problems = read_csv_folder(inputs_path)
-    return data, horizon, solver, raw, problems + read_problems
+    return data, horizon, options, solver, raw, problems + read_problems
 
 
 def load(path: str | Path) -> Case:
     """Load a model file (YAML) and validate its inputs; raise `InputError` listing every problem."""
-    data, horizon, solver, raw, problems = read_model_file(path)
-    inputs = validate_tables(raw, horizon, read_problems=problems)
+    data, horizon, options, solver, raw, problems = read_model_file(path)
+    inputs = validate_tables(raw, horizon, read_problems=problems, contract_end_beyond_horizon=options.depreciated)
     name = str(data.get("name") or Path(path).stem)
-    return Case(name, horizon, inputs, solver, str(path))
+    return Case(name, horizon, inputs, solver, str(path), options)

@@ -42,6 +42,14 @@ def summary_text(plan: Plan) -> str:
     for term, label in _TERM_LABELS.items():
         sign = "+" if term in ("mining_revenue_usd", "contract_revenue_usd", "spot_revenue_usd") else "-"
         lines.append(f"  {sign} {label:<22}{_musd(s['present_value_usd'][term]):>12}")
+    tv = s["terminal_value"]
+    if tv["method"] != "none":
+        lines.append(f"  + {'terminal value':<22}{_musd(tv['present_value_usd']):>12}   (not a cash flow: "
+                     f"{_musd(tv['value_at_horizon_end_usd'])} M USD of depreciated capex at the horizon's end)")
+    for item in s["commitments_beyond_horizon"]:
+        lines.append(f"  note: {item['contract']} tranche {item['tranche']} runs {item['months_beyond_horizon']} months "
+                     f"past the horizon ({item['mw']:g} MW, {_musd(item['revenue_beyond_horizon_usd'])} M USD revenue "
+                     f"not in the NPV)")
     lines += ["", "period    mining MW   AI MW   AI ready MW   mining rev M$   AI rev M$   cash flow M$"]
     for row in plan.period_totals.itertuples(index=False):
         lines.append(f"{row.period:<9}{row.mining_running_mw:>10.1f}{row.ai_delivered_mw:>8.1f}{row.ai_ready_mw:>14.1f}"

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .model import CapacityModel
-from .model.objective import COSTS, REVENUES
+from .model.objective import COSTS, REVENUES, TERMINAL
 from .solve import SolveOutcome
 
 SHADOW_UNITS = {
@@ -69,10 +69,11 @@ def read_plan(model: CapacityModel, outcome: SolveOutcome) -> Plan:
     committed = _expression_values(e.ai_committed_mw)
 
     # cash flows by term, site and period
-    flows = {term: np.zeros((S, T)) for term in REVENUES + COSTS}
+    flows = {term: np.zeros((S, T)) for term in REVENUES + COSTS + (TERMINAL,)}
     for part in model.cash_flows:
         amount = part.usd_per_mw * _values(part.variables)
         np.add.at(flows[part.term], (part.site.ravel(), part.period.ravel()), amount.ravel())
+    terminal_value = flows.pop(TERMINAL)  # by site and period of purchase; valued at the horizon's end
     cash_flow = sum(flows[t] for t in REVENUES) - sum(flows[t] for t in COSTS)
 
     contract_mw = np.zeros((S, T))
@@ -149,11 +150,22 @@ def read_plan(model: CapacityModel, outcome: SolveOutcome) -> Plan:
     })
 
     crossover = next((labels[t] for t in range(T) if ai_revenue[t] > mining_revenue[t] + 0.01), None)
-    npv = float(period_totals["discounted_cash_flow_usd"].sum())
+    terminal_usd = float(terminal_value.sum())
+    npv = float(period_totals["discounted_cash_flow_usd"].sum()) + terminal_usd * d.end_discount_factor
+    options = model.case.options
     summary = {
         "name": model.case.name,
         "status": outcome.status,
         "npv_usd": npv,
+        "npv_of_cash_flows_usd": float(period_totals["discounted_cash_flow_usd"].sum()),
+        "terminal_value": {
+            "method": options.terminal_value,
+            "ai_life_years": options.ai_life_years,
+            "asic_life_years": options.asic_life_years,
+            "value_at_horizon_end_usd": terminal_usd,
+            "present_value_usd": terminal_usd * d.end_discount_factor,
+        },
+        "commitments_beyond_horizon": _beyond_horizon(d),
         "undiscounted_cash_flow_usd": float(total_cash.sum()),
         "crossover_period": crossover,
         "present_value_usd": {term: float((by_period[term] * d.discount_factor).sum()) for term in REVENUES + COSTS},
@@ -169,6 +181,18 @@ def read_plan(model: CapacityModel, outcome: SolveOutcome) -> Plan:
     }
     return Plan(model.case.name, outcome.status, npv, site_periods, miner_periods, contract_periods, period_totals,
                 shadow_prices, crossover, summary)
+
+
+def _beyond_horizon(d) -> list[dict]:
+    """Contract tranches running past the horizon: MW, months and revenue (undiscounted) not in the NPV."""
+    contracts = d.inputs.contracts
+    beyond = contracts[contracts["months_beyond_horizon"] > 0]
+    return [
+        {"contract": row.contract, "tranche": int(row.tranche), "site": row.site, "end": row.end,
+         "mw": float(row.mw), "months_beyond_horizon": int(row.months_beyond_horizon),
+         "revenue_beyond_horizon_usd": float(1000.0 * row.mw * row.price_usd_per_kw_month * row.months_beyond_horizon)}
+        for row in beyond.itertuples(index=False)
+    ]
 
 
 def _shadow_prices(model: CapacityModel, solver: str) -> tuple[pd.DataFrame, np.ndarray]:

@@ -11,7 +11,7 @@ from ..case import Case
 from .constraints import FAMILIES
 from .data import ModelData, model_data
 from .expressions import Expressions, build_expressions
-from .objective import CashFlowPart, cash_flow_parts, npv_expression
+from .objective import CashFlowPart, npv_expression, objective_parts
 from .rows import ConstraintBlock
 from .variables import Variables, create_variables
 
@@ -51,7 +51,7 @@ def build_model(case: Case) -> CapacityModel:
 
 def _build(case: Case) -> CapacityModel:
     started = time.perf_counter()
-    data = model_data(case.inputs, case.horizon)
+    data = model_data(case.inputs, case.horizon, case.options)
     variables = create_variables(data)
     model = CapacityModel(case, data, variables, build_expressions(data, variables),
                           pulp.LpProblem(_problem_name(case.name), pulp.LpMaximize))
@@ -60,8 +60,8 @@ def _build(case: Case) -> CapacityModel:
         model.constraints[block.family] = block
         for constraint in block.constraints:
             model.problem.addConstraint(constraint)
-    model.cash_flows = cash_flow_parts(data, variables)
-    model.problem.setObjective(npv_expression(model.cash_flows, data.discount_factor))
+    model.cash_flows = objective_parts(data, variables)
+    model.problem.setObjective(npv_expression(model.cash_flows, data))
     model.build_seconds = time.perf_counter() - started
     return model
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..case import ModelOptions
 from ..horizon import Horizon
 from ..validate import Inputs
 
@@ -15,6 +16,7 @@ class ModelData:
 
     horizon: Horizon
     inputs: Inputs
+    options: ModelOptions
     site_names: list[str]
     model_names: list[str]
     # per period [T]
@@ -22,6 +24,7 @@ class ModelData:
     hours: np.ndarray
     months: float
     discount_factor: np.ndarray
+    end_discount_factor: float  # df of the period after the last: (1 + r) ** (-(T * months_per_period) / 12)
     hashprice_usd_per_ph_day: np.ndarray
     cumulative_budget_usd: np.ndarray  # inf where no limit
     spot_price_usd_per_kw_month: np.ndarray
@@ -92,7 +95,7 @@ def _site_period(inputs: Inputs, column: str, base: np.ndarray, site_index: dict
     return values
 
 
-def model_data(inputs: Inputs, horizon: Horizon) -> ModelData:
+def model_data(inputs: Inputs, horizon: Horizon, options: ModelOptions | None = None) -> ModelData:
     """Arrange validated inputs as arrays for the model builder."""
     sites, miners, periods, contracts = inputs.sites, inputs.miners, inputs.periods, inputs.contracts
     site_names, model_names = list(sites["site"]), list(miners["model"])
@@ -113,12 +116,14 @@ def model_data(inputs: Inputs, horizon: Horizon) -> ModelData:
     return ModelData(
         horizon=horizon,
         inputs=inputs,
+        options=options or ModelOptions(),
         site_names=site_names,
         model_names=model_names,
         days=horizon.days,
         hours=horizon.hours,
         months=horizon.months,
         discount_factor=horizon.discount_factors,
+        end_discount_factor=float((1.0 + horizon.discount_rate) ** (-(T * horizon.months_per_period) / 12.0)),
         hashprice_usd_per_ph_day=periods["hashprice_usd_per_ph_day"].to_numpy(float),
         cumulative_budget_usd=cumulative_budget,
         spot_price_usd_per_kw_month=periods["ai_spot_price_usd_per_kw_month"].to_numpy(float),
