@@ -5,7 +5,6 @@ import contextlib
 import os
 import sys
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ import pulp
 from .case import SOLVERS, Case
 from .errors import NoPlanError
 from .model import CapacityModel, build_model
-from .model.build import PULP4_DEPRECATION
+from .model.build import pulp3_quiet
 
 
 @contextlib.contextmanager
@@ -57,8 +56,7 @@ def _solver(name: str, time_limit_s: float | None) -> pulp.LpSolver:
     if name == "highs":
         return _QuietHiGHS(msg=False, timeLimit=time_limit_s)
     if name == "cbc":
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=PULP4_DEPRECATION, category=DeprecationWarning)
+        with pulp3_quiet():
             return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s)
     raise ValueError(f"unknown solver {name!r}: choose one of {', '.join(SOLVERS)}")
 

@@ -210,12 +210,12 @@ def validate_tables(raw: dict[str, RawTable], horizon: Horizon, *, read_problems
 
 def _check_contract_windows(checker: _Checker, raw: RawTable, contracts: pd.DataFrame) -> None:
     for i, (start, end) in enumerate(zip(contracts["start"], contracts["end"])):
-        if start is not None and end is not None and end < start:
+        if pd.notna(start) and pd.notna(end) and end < start:
             checker.add(raw, "end is before start", i, "end")
 
 
 def _check_periods_cover_horizon(checker: _Checker, raw: RawTable, periods: pd.DataFrame) -> None:
-    present = {checker.period_of(m) for m in periods["period"] if m is not None}
+    present = {checker.period_of(int(m)) for m in periods["period"] if pd.notna(m)}
     missing = [label for t, label in enumerate(checker.horizon.labels) if t not in present]
     if missing and len(periods):
         shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
@@ -223,7 +223,7 @@ def _check_periods_cover_horizon(checker: _Checker, raw: RawTable, periods: pd.D
 
 
 def _period_indexes(months: pd.Series, checker: _Checker) -> np.ndarray:
-    return np.array([checker.period_of(m) if m is not None else -1 for m in months], dtype=int)
+    return np.array([-1 if pd.isna(m) else checker.period_of(int(m)) for m in months], dtype=int)
 
 
 def _assemble(typed: dict[str, pd.DataFrame], checker: _Checker) -> Inputs:
@@ -236,7 +236,7 @@ def _assemble(typed: dict[str, pd.DataFrame], checker: _Checker) -> Inputs:
 
     miners = typed["miners"].set_index("model", drop=False)
     months = miners["available_from"]
-    miners["available_from_t"] = [0 if m is None else checker.period_of(m) for m in months]
+    miners["available_from_t"] = [0 if pd.isna(m) else checker.period_of(int(m)) for m in months]
     miners = miners.drop(columns="available_from")
     for c in ("efficiency_j_per_th", "sqft_per_mw", "price_usd_per_th", "uptime"):
         miners[c] = miners[c].astype(float)

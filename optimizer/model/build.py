@@ -1,8 +1,10 @@
 """Assemble the LP: parameters, variables, shared expressions, every constraint family and the objective."""
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pulp
@@ -18,6 +20,14 @@ from .variables import Variables, create_variables
 
 # capopt pins PuLP 3.3 (Python 3.11); its notices about the PuLP 4 API do not concern the user.
 PULP4_DEPRECATION = r".*(PuLP 4\.0|deprecated and will be removed)"
+
+
+@contextlib.contextmanager
+def pulp3_quiet() -> Iterator[None]:
+    """Silence PuLP 3.3's notices about the PuLP 4 API inside this block."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=PULP4_DEPRECATION, category=DeprecationWarning)
+        yield
 
 
 @dataclass
@@ -44,8 +54,7 @@ class CapacityModel:
 
 def build_model(case: Case) -> CapacityModel:
     """Build MODEL.md's linear program for `case`, in bulk."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=PULP4_DEPRECATION, category=DeprecationWarning)
+    with pulp3_quiet():
         return _build(case)
 
 
