@@ -29,8 +29,8 @@ def explain_no_plan(model: CapacityModel, outcome: SolveOutcome) -> str:
     if outcome.status == "unbounded":
         return "the NPV has no upper bound: some revenue is not limited by power, space or a market cap"
     if outcome.status == "time_limit":
-        return (f"the solver stopped at its time limit without a feasible plan ({outcome.detail}); "
-                "raise solver.time_limit_s or --time-limit")
+        return (f"the solver stopped at its time limit before proving a plan optimal ({outcome.detail}), so no plan "
+                "is reported; raise solver.time_limit_s or --time-limit")
     return f"the solver failed ({outcome.detail})"
 
 

@@ -80,6 +80,8 @@ def _highs_status(problem: pulp.LpProblem) -> tuple[str, str]:
 def _cbc_status(problem: pulp.LpProblem) -> tuple[str, str]:
     if problem.status == pulp.LpStatusOptimal and problem.sol_status == pulp.LpSolutionOptimal:
         return "optimal", "CBC: optimal"
+    if problem.status == pulp.LpStatusOptimal:  # a solution, but optimality was not proven: CBC stopped early
+        return "time_limit", f"CBC: stopped before proving optimality ({pulp.LpSolution[problem.sol_status]})"
     names = {pulp.LpStatusInfeasible: "infeasible", pulp.LpStatusUnbounded: "unbounded",
              pulp.LpStatusNotSolved: "time_limit"}
     return names.get(problem.status, "error"), f"CBC: {pulp.LpStatus[problem.status]}"

@@ -106,3 +106,12 @@ def test_validate_ok_and_missing_model_file(tmp_path):
 def test_usage_error_exits_2(tmp_path):
     result = run("solve", write_case(tmp_path), "--solver", "gurobi")
     assert result.exit_code == 2
+
+
+def test_time_limit_is_never_reported_as_a_plan(tmp_path):
+    """A time limit far too short for the example: exit 1, status time_limit, nothing written."""
+    example = Path(__file__).resolve().parent.parent / "models" / "terawulf.yaml"
+    result = run("solve", example, "--time-limit", "0.000001", "--out", tmp_path / "plan")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("no plan: time_limit: the solver stopped at its time limit")
+    assert not (tmp_path / "plan").exists()
