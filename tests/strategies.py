@@ -1,0 +1,232 @@
+"""Hypothesis strategies for small, random but sensible planning cases.
+
+``cases()`` draws ``(tables, horizon)``: ``tables`` maps table names to
+DataFrames with MODEL.md's column names, ``horizon`` holds the keyword
+arguments ``start, periods, months_per_period, discount_rate``.
+``write_case`` writes such a case as CSV inputs plus a model YAML.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from hypothesis import strategies as st
+
+
+def _labels(start: str, periods: int, mpp: int) -> list[str]:
+    y, m = (int(x) for x in start.split("-"))
+    out = []
+    for t in range(periods):
+        k = y * 12 + (m - 1) + t * mpp
+        out.append(f"{k // 12:04d}-{k % 12 + 1:02d}")
+    return out
+
+
+def _val(draw, lo, hi, *, ndigits=2, blank_p=False):
+    """A rounded float in [lo, hi]; with ``blank_p`` True, None (blank) half the time."""
+    if blank_p and draw(st.booleans()):
+        return None
+    return round(draw(st.floats(lo, hi, allow_nan=False, allow_infinity=False)), ndigits)
+
+
+def _rare_blank(draw) -> bool:
+    """True one time in four: a blank for cells that are better mostly filled."""
+    return draw(st.integers(0, 3)) == 0
+
+
+def _frame(rows: list[dict], optional: list[str], draw) -> pd.DataFrame:
+    """DataFrame of ``rows``; each optional column is dropped now and then, so
+    that an absent column (every cell takes its default) is exercised too."""
+    df = pd.DataFrame(rows)
+    for c in optional:
+        if c in df.columns and draw(st.integers(0, 3)) == 0:
+            df = df.drop(columns=c)  # column absent: every cell takes the default
+    return df
+
+
+@st.composite
+def cases(draw):
+    # ---- horizon
+    year = draw(st.sampled_from([2023, 2024, 2025, 2027, 2028]))
+    month = draw(st.one_of(st.just(2), st.integers(1, 12)))  # Februaries often
+    start = f"{year:04d}-{month:02d}"
+    periods = draw(st.integers(2, 8))
+    mpp = draw(st.sampled_from([1, 3]))
+    rate = draw(st.one_of(st.just(0.0), st.floats(0.0, 0.2).map(lambda x: round(x, 4))))
+    labels = _labels(start, periods, mpp)
+    horizon = dict(start=start, periods=periods, months_per_period=mpp, discount_rate=rate)
+    # A flavour makes some decisions more likely to matter:
+    #   "growth": buying ASICs pays (cheap units, good hashprice);
+    #   "conversion": site S1 is full of ASICs and must build AI (with a lead
+    #   time) for a hard contract, so halls are retired before the build;
+    #   "spot": every site has ready AI capacity and the spot market pays.
+    flavour = draw(st.sampled_from(["plain", "growth", "conversion", "spot"]))
+    spot = flavour == "spot"
+    growth = flavour == "growth"
+    conversion = flavour == "conversion"
+
+    # ---- miners
+    n_miners = draw(st.integers(1, 3))
+    model_names = [f"M{i + 1}" for i in range(n_miners)]
+    miners = []
+    for f in model_names:
+        miners.append(dict(
+            model=f,
+            efficiency_j_per_th=_val(draw, 13, 30, ndigits=1),
+            sqft_per_mw=_val(draw, 500, 2_500, ndigits=0),
+            price_usd_per_th=_val(draw, 5, 12) if growth else _val(draw, 5, 25, blank_p=True),
+            uptime=_val(draw, 0.85, 1.0, ndigits=3, blank_p=True),
+            available_from=draw(st.one_of(st.none(), st.sampled_from(labels))),
+        ))
+    miners_df = _frame(miners, ["price_usd_per_th", "uptime", "available_from"], draw)
+
+    # ---- fleet (optional)
+    n_sites = draw(st.integers(1, 3))
+    site_names = [f"S{i + 1}" for i in range(n_sites)]
+    fleet = []
+    if draw(st.integers(0, 3)) > 0:
+        pairs = draw(st.lists(st.tuples(st.sampled_from(site_names), st.sampled_from(model_names)),
+                              min_size=1, max_size=4, unique=True))
+        fleet = [dict(site=s, model=f, installed_mw=_val(draw, 0, 40, ndigits=1)) for s, f in pairs]
+    if conversion and not any(r["site"] == "S1" for r in fleet):
+        fleet.append(dict(site="S1", model="M1", installed_mw=_val(draw, 10, 40, ndigits=1)))
+
+    # ---- sites; floor space is drawn around what the fleet and AI already take,
+    # so that it often binds (conversions must then retire ASICs first)
+    sites = []
+    for s in site_names:
+        convert = conversion and s == "S1"
+        lead = draw(st.integers(1, min(3, periods - 1)) if convert
+                    else st.one_of(st.none(), st.integers(0, 3)))
+        ai_installed = (_val(draw, 5, 20, ndigits=1) if spot
+                        else None if convert or _rare_blank(draw)
+                        else _val(draw, 0, 20, ndigits=1))
+        ai_sqft = _val(draw, 3_000, 8_000, ndigits=0)
+        used = sum(r["installed_mw"] * miners[model_names.index(r["model"])]["sqft_per_mw"]
+                   for r in fleet if r["site"] == s)
+        used = used * _val(draw, 0.6, 1.2) + (ai_installed or 0.0) * ai_sqft
+        sites.append(dict(
+            site=s,
+            grid_mw=_val(draw, 20 if convert else 5, 100),
+            floor_sqft=max(5_000.0, round(used + _val(draw, 0, 20_000 if convert else 120_000,
+                                                      ndigits=0))),
+            energy_price_usd_per_mwh=_val(draw, 20, 80),
+            mining_pue=_val(draw, 1.0, 1.15, ndigits=3, blank_p=True),
+            mining_opex_usd_per_mw_month=_val(draw, 0, 20_000, ndigits=0, blank_p=True),
+            ai_pue=_val(draw, 1.1, 1.5, ndigits=3, blank_p=True),
+            ai_sqft_per_mw=ai_sqft,
+            ai_capex_usd_per_mw=_val(draw, 5e6, 1e7, ndigits=0),
+            ai_lead_time_periods=lead,
+            ai_max_mw=(None if convert or draw(st.booleans())
+                       else round((ai_installed or 0.0) + _val(draw, 0, 20), 1)),
+            ai_installed_mw=ai_installed,
+            ai_opex_usd_per_mw_month=_val(draw, 0, 50_000, ndigits=0, blank_p=True),
+        ))
+    sites_df = _frame(sites, ["mining_pue", "mining_opex_usd_per_mw_month", "ai_pue",
+                              "ai_lead_time_periods", "ai_max_mw", "ai_installed_mw",
+                              "ai_opex_usd_per_mw_month"], draw)
+    if "ai_lead_time_periods" in sites_df.columns:  # ints and blanks, written as "2" / ""
+        sites_df["ai_lead_time_periods"] = pd.Series(
+            [s["ai_lead_time_periods"] for s in sites], dtype=object)
+
+    tables = {"sites": sites_df, "miners": miners_df}
+    if fleet:
+        tables["fleet"] = pd.DataFrame(fleet, columns=["site", "model", "installed_mw"])
+
+    # ---- contracts (0-3 tranches; sometimes a ramp sharing one contract name)
+    n_tr = draw(st.integers(1 if conversion else 0, 3))
+    if n_tr:
+        rows = []
+        for k in range(n_tr):
+            first = conversion and k == 0
+            site = "S1" if first else draw(st.sampled_from(site_names))
+            hard = first or draw(st.integers(0, 2)) == 0  # hard one time in three
+            # hard tranches mostly start once a build could be ready
+            lead = sites[site_names.index(site)]["ai_lead_time_periods"] or 0
+            lo = min(lead, periods - 1) if hard and (first or draw(st.integers(0, 3)) > 0) else 0
+            a = draw(st.integers(lo, periods - 1))
+            b = draw(st.integers(a, periods - 1))
+            pass_choice = draw(st.sampled_from([None, True, False, "true", "false"]))
+            rows.append(dict(
+                contract=draw(st.sampled_from(["C1", f"C{k + 1}"])),
+                site=site,
+                start=labels[a],
+                end=labels[b],
+                mw=(min(_val(draw, 1, 15, ndigits=1),  # fits the hall once converted
+                        math.floor(9 * sites[0]["floor_sqft"] / sites[0]["ai_sqft_per_mw"]) / 10)
+                    if first else _val(draw, 0, 15, ndigits=1)),
+                price_usd_per_kw_month=_val(draw, 80, 200),
+                shortfall_penalty_usd_per_kw_month=None if hard else _val(draw, 0, 300),
+                power_passthrough=pass_choice,
+            ))
+        contracts_df = _frame(rows, ["shortfall_penalty_usd_per_kw_month", "power_passthrough"], draw)
+        if "power_passthrough" in contracts_df.columns:
+            contracts_df["power_passthrough"] = pd.Series(
+                [r["power_passthrough"] for r in rows], dtype=object)
+        tables["contracts"] = contracts_df
+
+    # ---- periods
+    has_budget = draw(st.booleans())
+    prow = []
+    for lab in labels:
+        row = dict(period=lab, hashprice_usd_per_ph_day=_val(draw, 50 if growth else 20, 80))
+        if has_budget:
+            # mostly a number, sometimes blank (= no limit from that period on)
+            row["capex_budget_usd"] = (None if draw(st.integers(0, 4)) == 0
+                                       else _val(draw, 0, 3e7, ndigits=0))
+        if spot:
+            row["ai_spot_price_usd_per_kw_month"] = _val(draw, 100, 220)
+            row["ai_spot_max_mw"] = _val(draw, 0, 30, ndigits=1)
+        else:
+            row["ai_spot_price_usd_per_kw_month"] = None if _rare_blank(draw) else _val(draw, 0, 220)
+            row["ai_spot_max_mw"] = None if _rare_blank(draw) else _val(draw, 0, 30, ndigits=1)
+        prow.append(row)
+    tables["periods"] = _frame(prow, ["ai_spot_price_usd_per_kw_month", "ai_spot_max_mw"], draw)
+
+    # ---- site_periods (optional, sparse overrides)
+    if draw(st.booleans()):
+        keys = draw(st.lists(st.tuples(st.sampled_from(labels), st.sampled_from(site_names)),
+                             min_size=1, max_size=6, unique=True))
+        tables["site_periods"] = pd.DataFrame(
+            [dict(period=p, site=s,
+                  grid_mw=_val(draw, 5, 100, blank_p=True),
+                  energy_price_usd_per_mwh=_val(draw, 20, 80, blank_p=True)) for p, s in keys],
+            columns=["period", "site", "grid_mw", "energy_price_usd_per_mwh"])
+
+    return tables, horizon
+
+
+def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """Booleans written as lowercase true/false; blanks as empty cells."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object:  # keeps ints as "2", bools as "true"/"false"
+            out[c] = pd.Series(
+                [("true" if v else "false") if isinstance(v, bool) else v for v in out[c]],
+                index=out.index, dtype=object)
+    return out
+
+
+def write_case(tables: dict[str, pd.DataFrame], horizon: dict, folder) -> Path:
+    """Write ``tables`` as CSVs into ``folder/inputs/`` and a model YAML
+    ``folder/case.yaml``; return the YAML path."""
+    folder = Path(folder)
+    inputs = folder / "inputs"
+    inputs.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        _csv_ready(df).to_csv(inputs / f"{name}.csv", index=False)
+    spec = {
+        "name": "generated",
+        "inputs": "inputs",
+        "start": str(horizon["start"]),
+        "periods": int(horizon["periods"]),
+        "months_per_period": int(horizon.get("months_per_period", 1)),
+        "discount_rate": float(horizon.get("discount_rate", 0.0)),
+        "solver": {"name": "highs"},
+    }
+    path = folder / "case.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
