@@ -29,10 +29,11 @@ class InputProblem:
 
 
 class InputError(Exception):
-    """The inputs cannot make a model; `problems` lists every error found."""
+    """The inputs cannot make a model; `problems` lists every error found, `warnings` the warnings found with them."""
 
     def __init__(self, problems: list[InputProblem]):
         self.problems = [p for p in problems if not p.warning]
+        self.warnings = [p for p in problems if p.warning]
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -39,41 +39,84 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[InputProble
     problems: list[InputProblem] = []
     tables: dict[str, RawTable] = {}
     if not folder.is_dir():
-        return tables, [InputProblem(_display(folder), "input folder not found")]
+        found = "a file, expected a folder of CSV files" if folder.exists() else "input folder not found"
+        return tables, [InputProblem(_display(folder), found)]
     for table in TABLES:
         path = folder / f"{table.name}.csv"
         source = _display(path)
-        if not path.is_file():
+        if path.is_dir():
+            problems.append(InputProblem(source, "is a folder, expected a CSV file"))
+        elif not path.is_file():
             if table.required:
                 problems.append(InputProblem(source, f"required table '{table.name}' not found"))
-            continue
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            problems.append(InputProblem(source, f"not UTF-8 text (byte {raw[exc.start]:#x}); save it as CSV UTF-8",
-                                         row=line))
-            continue
-        reader = csv.reader(io.StringIO(text, newline=""))
-        numbered = [(reader.line_num, r) for r in reader if any(cell.strip() for cell in r)]
-        if not numbered:
-            problems.append(InputProblem(source, "file is empty: expected a header row"))
-            continue
-        header = [h.strip() for h in numbered[0][1]]
-        width = len(header)
-        for line, r in numbered[1:]:
-            if len(r) > width and any(c.strip() for c in r[width:]):
-                problems.append(InputProblem(source, f"row has {len(r)} cells but the header has {width}", row=line))
-        body = [[c.strip() for c in (r + [""] * width)[:width]] for _, r in numbered[1:]]
-        frame = pd.DataFrame(body, columns=header, dtype=object)
-        tables[table.name] = RawTable(table.name, source, frame, [line for line, _ in numbered[1:]])
+        else:
+            raw_table, file_problems = read_csv_file(path, table.name)
+            problems += file_problems
+            if raw_table is not None:
+                tables[table.name] = raw_table
     known = {f"{t.name}.csv" for t in TABLES}
     for path in sorted(folder.glob("*.csv")):
         if path.name not in known:
             problems.append(InputProblem(_display(path), f"unknown table ignored (expected one of: {', '.join(sorted(known))})",
                                          warning=True))
     return tables, problems
+
+
+def read_csv_file(path: Path, name: str) -> tuple[RawTable | None, list[InputProblem]]:
+    """Read one CSV file (UTF-8, optional BOM, any line endings) as table `name`; None if it cannot be read."""
+    source = _display(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [InputProblem(source, f"cannot read the file: {exc.strerror or exc}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [_encoding_problem(source, raw, exc.start)]
+    try:
+        records = list(enumerate(csv.reader(io.StringIO(text, newline="")), start=1))
+    except csv.Error as exc:
+        return None, [InputProblem(source, f"not a readable CSV file ({exc})")]
+    numbered = [(row, r) for row, r in records if any(cell.strip() for cell in r)]
+    if not numbered:
+        return None, [InputProblem(source, "file is empty: expected a header row")]
+    header_row, header = numbered[0][0], [h.strip() for h in numbered[0][1]]
+    if len(header) == 1 and (sep := next((s for s in ";\t|" if s in header[0]), None)):
+        shown = "tab" if sep == "\t" else f"'{sep}'"
+        return None, [InputProblem(source, f"columns are separated by {shown}, expected commas; save the file as "
+                                   "CSV UTF-8 (comma delimited)", row=header_row)]
+    while header and not header[-1]:
+        header.pop()  # trailing empty columns, as spreadsheets often export
+    width = len(header)
+    problems = [InputProblem(source, f"column {k + 1} of the header has no name", row=header_row)
+                for k, h in enumerate(header) if not h]
+    for row, r in numbered[1:]:
+        extra = [c.strip() for c in r[width:] if c.strip()]
+        if extra:
+            cells = ", ".join(f"'{c}'" for c in extra)
+            problems.append(InputProblem(source, f"{len(extra)} cell{'s' if len(extra) > 1 else ''} beyond the "
+                                         f"{width} columns of the header: {cells}", row=row))
+    named = [k for k, h in enumerate(header) if h]
+    body = [[(r[k] if k < len(r) else "").strip() for k in named] for _, r in numbered[1:]]
+    frame = pd.DataFrame(body, columns=[header[k] for k in named], dtype=object)
+    return RawTable(name, source, frame, [row for row, _ in numbered[1:]]), problems
+
+
+def _encoding_problem(source: str, raw: bytes, at: int) -> InputProblem:
+    """Where the first non-UTF-8 byte is: its row, its column (from the header) and its cell as Windows-1252
+    reads it."""
+    row = raw[:at].count(b"\n") + 1
+    line_start = raw.rfind(b"\n", 0, at) + 1
+    line_end = raw.find(b"\n", at)
+    line = raw[line_start:None if line_end < 0 else line_end].decode("cp1252", errors="replace")
+    before = raw[line_start:at].decode("cp1252", errors="replace")
+    index = len(next(csv.reader([before]), [""])) - 1
+    cells = next(csv.reader([line]), [])
+    header = next(csv.reader([raw[: raw.find(b"\n")].decode("utf-8-sig", errors="replace")]), [])
+    column = header[index].strip() if row > 1 and index < len(header) else None
+    cell = f" in '{cells[index].strip()}'" if index < len(cells) else ""
+    return InputProblem(source, f"not UTF-8 text (byte {raw[at]:#x}{cell}); save the file as CSV UTF-8",
+                        row=row, column=column)
 
 
 def _cell_text(value: object) -> str:

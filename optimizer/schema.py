@@ -9,7 +9,11 @@ Kind = Literal["text", "number", "integer", "bool", "period"]
 
 @dataclass(frozen=True)
 class Column:
-    """One input column: its kind, whether it is required, its default and its allowed range."""
+    """One input column: its kind, whether it is required, its default, its allowed range and its usual range.
+
+    A value outside `typical` (low, high) is allowed but warned about: it is most likely in another unit
+    (M USD where USD is expected, per EH instead of per PH). Zero is never warned about.
+    """
 
     name: str
     kind: Kind
@@ -20,6 +24,7 @@ class Column:
     minimum_exclusive: bool = False
     maximum: float | None = None
     references: str | None = None  # key column of another table this column must name, "table.column"
+    typical: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -39,26 +44,39 @@ class Table:
 
 
 def _num(name: str, description: str, *, required: bool = False, default: object = None,
-         minimum: float | None = 0.0, exclusive: bool = False, maximum: float | None = None) -> Column:
-    return Column(name, "number", description, required, default, minimum, exclusive, maximum)
+         minimum: float | None = 0.0, exclusive: bool = False, maximum: float | None = None,
+         typical: tuple[float, float] | None = None) -> Column:
+    return Column(name, "number", description, required, default, minimum, exclusive, maximum, typical=typical)
+
+
+# Usual ranges, wide enough for any real site and narrow enough to catch a unit slip of x1000.
+_MW = (0.05, 10_000.0)  # IT or facility MW (kW would be x1000, GW /1000)
+_ENERGY = (1.0, 2_000.0)  # USD/MWh (USD/kWh would be /1000)
+_PUE = (1.0, 3.0)  # a percentage would be x100
+_OPEX = (100.0, 1_000_000.0)  # USD per MW-month (k USD would be /1000)
+_KW_MONTH = (5.0, 2_000.0)  # USD per kW-month (per MW-month would be x1000)
 
 
 SITES = Table(
     "sites", "one row per site",
     (
         Column("site", "text", "site name (key)", required=True),
-        _num("grid_mw", "facility power available, MW at the meter", required=True),
-        _num("floor_sqft", "usable floor space, sqft", required=True),
-        _num("energy_price_usd_per_mwh", "price of facility energy, USD/MWh", required=True),
-        _num("mining_pue", "facility MW per mining IT MW", default=1.0, exclusive=True),
-        _num("mining_opex_usd_per_mw_month", "fixed cost per installed mining IT MW, USD/MW-month", default=0.0),
-        _num("ai_pue", "facility MW per AI IT MW", default=1.0, exclusive=True),
-        _num("ai_sqft_per_mw", "floor space per AI IT MW built or under construction, sqft/MW", required=True),
-        _num("ai_capex_usd_per_mw", "cost to build or convert one AI IT MW, USD/MW", required=True),
+        _num("grid_mw", "facility power available, MW at the meter", required=True, typical=_MW),
+        _num("floor_sqft", "usable floor space, sqft", required=True, typical=(1_000.0, 100_000_000.0)),
+        _num("energy_price_usd_per_mwh", "price of facility energy, USD/MWh", required=True, typical=_ENERGY),
+        _num("mining_pue", "facility MW per mining IT MW", default=1.0, exclusive=True, typical=_PUE),
+        _num("mining_opex_usd_per_mw_month", "fixed cost per installed mining IT MW, USD/MW-month", default=0.0,
+             typical=_OPEX),
+        _num("ai_pue", "facility MW per AI IT MW", default=1.0, exclusive=True, typical=_PUE),
+        _num("ai_sqft_per_mw", "floor space per AI IT MW built or under construction, sqft/MW", required=True,
+             typical=(500.0, 100_000.0)),
+        _num("ai_capex_usd_per_mw", "cost to build or convert one AI IT MW, USD/MW", required=True,
+             typical=(100_000.0, 100_000_000.0)),
         Column("ai_lead_time_periods", "integer", "periods from the start of a build to ready", default=0, minimum=0),
-        _num("ai_max_mw", "most AI IT MW the site holds, ready plus under construction; blank = unlimited"),
-        _num("ai_installed_mw", "AI IT MW ready at horizon start", default=0.0),
-        _num("ai_opex_usd_per_mw_month", "fixed cost per ready AI IT MW, USD/MW-month", default=0.0),
+        _num("ai_max_mw", "most AI IT MW the site holds, ready plus under construction; blank = unlimited",
+             typical=_MW),
+        _num("ai_installed_mw", "AI IT MW ready at horizon start", default=0.0, typical=_MW),
+        _num("ai_opex_usd_per_mw_month", "fixed cost per ready AI IT MW, USD/MW-month", default=0.0, typical=_OPEX),
     ),
     key=("site",),
 )
@@ -67,9 +85,9 @@ MINERS = Table(
     "miners", "ASIC models",
     (
         Column("model", "text", "ASIC model name (key)", required=True),
-        _num("efficiency_j_per_th", "joules per terahash, J/TH", required=True, exclusive=True),
-        _num("sqft_per_mw", "floor space per installed IT MW, sqft/MW", required=True),
-        _num("price_usd_per_th", "price of new units, USD/TH; blank = cannot be bought"),
+        _num("efficiency_j_per_th", "joules per terahash, J/TH", required=True, exclusive=True, typical=(5.0, 200.0)),
+        _num("sqft_per_mw", "floor space per installed IT MW, sqft/MW", required=True, typical=(100.0, 50_000.0)),
+        _num("price_usd_per_th", "price of new units, USD/TH; blank = cannot be bought", typical=(0.5, 500.0)),
         _num("uptime", "fraction of installed MW that can run, (0, 1]", default=1.0, exclusive=True, maximum=1.0),
         Column("available_from", "period", "first period in which it can be bought; blank = horizon start"),
     ),
@@ -82,7 +100,7 @@ FLEET = Table(
     (
         Column("site", "text", "site", required=True, references="sites.site"),
         Column("model", "text", "ASIC model", required=True, references="miners.model"),
-        _num("installed_mw", "installed IT MW at horizon start", required=True),
+        _num("installed_mw", "installed IT MW at horizon start", required=True, typical=_MW),
     ),
     key=("site", "model"),
     required=False,
@@ -96,10 +114,11 @@ CONTRACTS = Table(
         Column("site", "text", "site that must deliver", required=True, references="sites.site"),
         Column("start", "period", "first period of the tranche", required=True),
         Column("end", "period", "last period of the tranche (inclusive)", required=True),
-        _num("mw", "committed AI IT MW in each period of the window", required=True),
-        _num("price_usd_per_kw_month", "what the tenant pays per kW-month delivered, USD/kW-month", required=True),
+        _num("mw", "committed AI IT MW in each period of the window", required=True, typical=_MW),
+        _num("price_usd_per_kw_month", "what the tenant pays per kW-month delivered, USD/kW-month", required=True,
+             typical=_KW_MONTH),
         _num("shortfall_penalty_usd_per_kw_month",
-             "cost per kW-month not delivered, USD/kW-month; blank = hard commitment"),
+             "cost per kW-month not delivered, USD/kW-month; blank = hard commitment", typical=(1.0, 10_000.0)),
         Column("power_passthrough", "bool", "true: the tenant pays the energy of its load", default=False),
     ),
     required=False,
@@ -110,10 +129,14 @@ PERIODS = Table(
     "periods", "one row per period of the horizon",
     (
         Column("period", "period", "period label YYYY-MM", required=True),
-        _num("hashprice_usd_per_ph_day", "mining revenue per PH/s per day, USD/PH/day", required=True),
-        _num("capex_budget_usd", "new money for capex this period, USD; blank = no limit from this period on"),
-        _num("ai_spot_price_usd_per_kw_month", "price for uncontracted AI capacity, USD/kW-month", default=0.0),
-        _num("ai_spot_max_mw", "most uncontracted AI IT MW the market takes, all sites together", default=0.0),
+        _num("hashprice_usd_per_ph_day", "mining revenue per PH/s per day, USD/PH/day", required=True,
+             typical=(1.0, 5_000.0)),
+        _num("capex_budget_usd", "new money for capex this period, USD; blank = no limit from this period on",
+             typical=(10_000.0, 100_000_000_000.0)),
+        _num("ai_spot_price_usd_per_kw_month", "price for uncontracted AI capacity, USD/kW-month", default=0.0,
+             typical=_KW_MONTH),
+        _num("ai_spot_max_mw", "most uncontracted AI IT MW the market takes, all sites together", default=0.0,
+             typical=_MW),
     ),
     key=("period",),
 )
@@ -123,8 +146,8 @@ SITE_PERIODS = Table(
     (
         Column("period", "period", "period label YYYY-MM", required=True),
         Column("site", "text", "site", required=True, references="sites.site"),
-        _num("grid_mw", "facility power available this period, MW"),
-        _num("energy_price_usd_per_mwh", "price of facility energy this period, USD/MWh"),
+        _num("grid_mw", "facility power available this period, MW", typical=_MW),
+        _num("energy_price_usd_per_mwh", "price of facility energy this period, USD/MWh", typical=_ENERGY),
     ),
     key=("period", "site"),
     required=False,

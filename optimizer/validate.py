@@ -5,6 +5,7 @@ file, the spreadsheet row and the column. No model is built from bad input.
 """
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from .readers import RawTable
 from .schema import TABLE_BY_NAME, TABLES, Column, Table
 
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d*)?$")
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 
@@ -60,19 +62,23 @@ def _parse_cell(text: str, column: Column) -> tuple[object, str | None]:
     try:
         value = float(cleaned)
     except ValueError:
-        return None, f"expected a number, found '{text}'"
+        hint = f" (decimals take a point: {text.replace(',', '.')})" if _DECIMAL_COMMA.match(text) else ""
+        return None, f"expected a number, found '{text}'{hint}"
     if not math.isfinite(value):
         return None, f"expected a finite number, found '{text}'"
     if column.kind == "integer" and value != int(value):
         return None, f"expected a whole number, found '{text}'"
     low, high = column.minimum, column.maximum
-    if low is not None and (value < low or (column.minimum_exclusive and value == low)):
-        bound = f"> {low:g}" if column.minimum_exclusive else f">= {low:g}"
-        if high is not None:
+    too_low = low is not None and (value < low or (column.minimum_exclusive and value == low))
+    if too_low or (high is not None and value > high):
+        if low is not None and high is not None:
             bound = f"in ({low:g}, {high:g}]" if column.minimum_exclusive else f"in [{low:g}, {high:g}]"
-        return None, f"expected a number {bound}, found '{text}'"
-    if high is not None and value > high:
-        return None, f"expected a number <= {high:g}, found '{text}'"
+        elif low is not None:
+            bound = f"> {low:g}" if column.minimum_exclusive else f">= {low:g}"
+        else:
+            bound = f"<= {high:g}"
+        hint = f" (a fraction: {value:g}% is {value / 100:g})" if high == 1 and 10 <= value <= 100 else ""
+        return None, f"expected a number {bound}, found '{text}'{hint}"
     return (int(value) if column.kind == "integer" else value), None
 
 
@@ -109,7 +115,9 @@ class _Checker:
         frame = raw.frame
         for name in frame.columns:
             if name not in table.column_by_name:
-                self.add(raw, f"unknown column '{name}' ignored", column=name, warning=True)
+                close = difflib.get_close_matches(name.lower(), table.column_by_name, n=1, cutoff=0.75)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                self.add(raw, f"unknown column '{name}' ignored{hint}", column=name, warning=True)
         dupes = frame.columns[frame.columns.duplicated()]
         for name in dupes.unique():
             self.add(raw, "column appears more than once", column=name)
@@ -124,6 +132,7 @@ class _Checker:
             if isinstance(cells, pd.DataFrame):
                 cells = cells.iloc[:, 0]
             values: list[object] = []
+            unusual: list[int] = []
             for i, text in enumerate(cells.tolist()):
                 text = "" if text is None else str(text).strip()
                 if text == "":
@@ -136,13 +145,26 @@ class _Checker:
                     self.add(raw, problem, i, column.name)
                 elif column.kind == "period" and not self._period_ok(raw, table, column, i, text, value):
                     value = None
+                elif column.typical and value and not column.typical[0] <= value <= column.typical[1]:
+                    unusual.append(i)
                 values.append(value)
             out[column.name] = values
+            if unusual:
+                self._warn_scale(raw, column, unusual, values)
         typed = pd.DataFrame(out, index=range(len(frame)))
         if not table.may_be_empty and len(typed) == 0:
             self.add(raw, f"table '{table.name}' has no rows")
         self._check_duplicates(raw, table, typed)
         return typed
+
+    def _warn_scale(self, raw: RawTable, column: Column, rows: list[int], values: list[object]) -> None:
+        """One warning for the values of a column outside its usual range, at the first of them."""
+        low, high = column.typical  # type: ignore[misc]
+        value = values[rows[0]]
+        side = "below" if value < low else "above"  # type: ignore[operator]
+        more = f" (and {len(rows) - 1} more row{'s' if len(rows) > 2 else ''})" if len(rows) > 1 else ""
+        self.add(raw, f"{_number(value)} is far {side} the usual range {_number(low)} to {_number(high)}; "
+                      f"check its unit{more}", rows[0], column.name, warning=True)
 
     def _period_ok(self, raw: RawTable, table: Table, column: Column, i: int, text: str, month: object) -> bool:
         if self.period_of(month) is not None:  # type: ignore[arg-type]
@@ -166,15 +188,52 @@ class _Checker:
             else:
                 seen[key] = i
 
-    def check_references(self, raw: RawTable, table: Table, typed: pd.DataFrame, known: dict[str, set]) -> None:
+    def check_references(self, raw: RawTable, table: Table, typed: pd.DataFrame,
+                         known: dict[str, set | None]) -> None:
+        """Report names that are not keys of the table they refer to (skipped when that table is unusable)."""
         for column in table.columns:
             if not column.references or column.name not in typed:
                 continue
-            names = known.get(column.references, set())
+            names = known.get(column.references)
+            if names is None:
+                continue
             for i, value in typed[column.name].items():
-                if value is not None and value not in names:
+                if pd.notna(value) and value not in names:
                     target = column.references.split(".")[0]
                     self.add(raw, f"unknown {column.name} '{value}' (not in table '{target}')", i, column.name)
+
+
+def _table_rank(source: str) -> int:
+    """-1 for the model file, then the tables in schema order (`.../sites.csv` or `book.xlsx[sites]`), then others."""
+    if source.endswith("]"):
+        name = source[source.rfind("[") + 1:-1]
+    elif source.endswith(".csv"):
+        name = source.replace("\\", "/").rsplit("/", 1)[-1][:-4]
+    else:
+        return -1
+    return next((k for k, t in enumerate(TABLES) if t.name == name), len(TABLES))
+
+
+def _in_file_order(problems: list[InputProblem]) -> list[InputProblem]:
+    """Problems by file (model file first, then tables in schema order), then by row; lines about a whole file
+    first, and in the order found within a row."""
+    return sorted(problems, key=lambda p: (_table_rank(p.source), p.source, p.row or 0))
+
+
+def _number(value: float) -> str:
+    """A number as a planner writes it: 100,000 rather than 1e+05."""
+    return f"{value:,.0f}" if abs(value) >= 1_000 and value == round(value) else f"{value:g}"
+
+
+def _known_keys(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], reference: str) -> set | None:
+    """Keys of `reference` ("table.column"); None if that table is missing, unreadable or without its key column,
+    so that one missing table is reported once, not once per row naming it."""
+    name, column = reference.split(".")
+    if name not in typed or column not in raw[name].frame.columns:
+        return None
+    if len(typed[name]) == 0 and not TABLE_BY_NAME[name].may_be_empty:
+        return None
+    return set(typed[name][column].dropna())
 
 
 def _show(column: str, value: object, checker: _Checker) -> str:
@@ -192,10 +251,8 @@ def validate_tables(raw: dict[str, RawTable], horizon: Horizon, *, read_problems
     for table in TABLES:
         if table.name in raw:
             typed[table.name] = checker.typed(raw[table.name], table)
-    known = {
-        "sites.site": set(typed["sites"]["site"].dropna()) if "sites" in typed else set(),
-        "miners.model": set(typed["miners"]["model"].dropna()) if "miners" in typed else set(),
-    }
+    references = {c.references for t in TABLES for c in t.columns if c.references}
+    known = {reference: _known_keys(raw, typed, reference) for reference in references}
     for name, frame in typed.items():
         checker.check_references(raw[name], TABLE_BY_NAME[name], frame, known)
     if "contracts" in typed:
@@ -204,14 +261,15 @@ def validate_tables(raw: dict[str, RawTable], horizon: Horizon, *, read_problems
         _check_periods_cover_horizon(checker, raw["periods"], typed["periods"])
     errors = [p for p in checker.problems if not p.warning]
     if errors:
-        raise InputError(checker.problems)
+        raise InputError(_in_file_order(checker.problems))
     return _assemble(typed, checker)
 
 
 def _check_contract_windows(checker: _Checker, raw: RawTable, contracts: pd.DataFrame) -> None:
     for i, (start, end) in enumerate(zip(contracts["start"], contracts["end"])):
         if pd.notna(start) and pd.notna(end) and end < start:
-            checker.add(raw, "end is before start", i, "end")
+            checker.add(raw, f"end {_show('period', int(end), checker)} is before start "
+                             f"{_show('period', int(start), checker)}", i, "end")
 
 
 def _check_periods_cover_horizon(checker: _Checker, raw: RawTable, periods: pd.DataFrame) -> None:
@@ -270,5 +328,5 @@ def _assemble(typed: dict[str, pd.DataFrame], checker: _Checker) -> Inputs:
     for c in ("grid_mw", "energy_price_usd_per_mwh"):
         site_periods[c] = site_periods[c].astype(float)
 
-    warnings = [p for p in checker.problems if p.warning]
+    warnings = _in_file_order([p for p in checker.problems if p.warning])
     return Inputs(sites, miners, fleet, contracts, periods, site_periods, warnings)
