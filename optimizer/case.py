@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,10 +63,17 @@ class Case:
                     time_limit_s: float | None = None, terminal_value: str = "none",
                     ai_life_years: float | None = None, asic_life_years: float | None = None) -> "Case":
         """Build a case from pandas frames keyed by table name (columns as in MODEL.md, NaN = blank)."""
-        horizon = _horizon_or_error("<tables>", start, periods, months_per_period, discount_rate)
-        options = _options_or_error("<tables>", {"terminal_value": terminal_value, "ai_life_years": ai_life_years,
-                                                 "asic_life_years": asic_life_years})
-        raw, problems = read_frames(tables)
+        horizon, problems = _horizon("<tables>", {"start": start, "periods": periods,
+                                                  "months_per_period": months_per_period,
+                                                  "discount_rate": discount_rate})
+        options, option_problems = _options("<tables>", {"terminal_value": terminal_value,
+                                                         "ai_life_years": ai_life_years,
+                                                         "asic_life_years": asic_life_years})
+        problems += option_problems
+        if horizon is None or problems:
+            raise InputError(problems)
+        raw, read_problems = read_frames(tables)
+        problems += read_problems
         inputs = validate_tables(raw, horizon, read_problems=problems, contract_end_beyond_horizon=options.depreciated)
         return cls(name, horizon, inputs, SolverSettings(solver, time_limit_s), options=options)
 
@@ -75,33 +83,53 @@ class Case:
         return self.inputs.warnings
 
 
-def _horizon_or_error(source: str, start: object, periods: object, months_per_period: object,
-                      discount_rate: object) -> Horizon:
+def _found(value: object) -> str:
+    """A model-file value as the planner wrote it."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _horizon(source: str, data: dict) -> tuple[Horizon | None, list[InputProblem]]:
+    """The horizon from keys start, periods, months_per_period and discount_rate; None if any is wrong."""
+    problems = []
+    for key in ("start", "periods"):
+        if key not in data:
+            problems.append(InputProblem(source, "required key missing", column=key))
+    start = data.get("start")
+    periods = data.get("periods")
+    months_per_period = data.get("months_per_period", 1)
+    discount_rate = data.get("discount_rate", 0.0)
     if isinstance(start, datetime.date) and start.day == 1:  # YAML reads 2027-01-01 as a date
         start = f"{start.year:04d}-{start.month:02d}"
-    problems = []
-    if not isinstance(start, str) or parse_month(start) is None:
-        problems.append(InputProblem(source, f"start must be a month YYYY-MM, found {start!r}", column="start"))
-    if isinstance(periods, bool) or not isinstance(periods, int) or periods < 1:
-        problems.append(InputProblem(source, f"periods must be a whole number >= 1, found {periods!r}", column="periods"))
-    if months_per_period not in (1, 3) or isinstance(months_per_period, bool):
-        problems.append(InputProblem(source, f"months_per_period must be 1 or 3, found {months_per_period!r}",
+    if "start" in data and (not isinstance(start, str) or parse_month(start) is None):
+        problems.append(InputProblem(source, f"start must be a month YYYY-MM, found {_found(data['start'])}",
+                                     column="start"))
+    if "periods" in data and (isinstance(periods, bool) or not isinstance(periods, int) or periods < 1):
+        problems.append(InputProblem(source, f"periods must be a whole number >= 1, found {_found(periods)}",
+                                     column="periods"))
+    if isinstance(months_per_period, bool) or not isinstance(months_per_period, int) or months_per_period not in (1, 3):
+        problems.append(InputProblem(source, f"months_per_period must be 1 or 3, found {_found(months_per_period)}",
                                      column="months_per_period"))
     if isinstance(discount_rate, bool) or not isinstance(discount_rate, (int, float)) or not -1 < discount_rate < 10:
         problems.append(InputProblem(source, f"discount_rate must be an annual fraction such as 0.1, found "
-                                     f"{discount_rate!r}", column="discount_rate"))
+                                     f"{_found(discount_rate)}", column="discount_rate"))
     if problems:
-        raise InputError(problems)
-    return Horizon(start, periods, months_per_period, float(discount_rate))  # type: ignore[arg-type]
+        return None, problems
+    return Horizon(start, periods, months_per_period, float(discount_rate)), []  # type: ignore[arg-type]
 
 
-def _options_or_error(source: str, data: dict) -> ModelOptions:
+def _options(source: str, data: dict) -> tuple[ModelOptions, list[InputProblem]]:
     """Read terminal_value, ai_life_years and asic_life_years; lives are required with 'depreciated'."""
     value = str(data.get("terminal_value") or "none").lower()
     problems = []
     if value not in TERMINAL_VALUES:
         problems.append(InputProblem(source, f"terminal_value must be one of {', '.join(TERMINAL_VALUES)}, found "
-                                     f"{data.get('terminal_value')!r}", column="terminal_value"))
+                                     f"{_found(data.get('terminal_value'))}", column="terminal_value"))
     lives = {}
     for key in ("ai_life_years", "asic_life_years"):
         life = data.get(key)
@@ -110,26 +138,66 @@ def _options_or_error(source: str, data: dict) -> ModelOptions:
                 problems.append(InputProblem(source, "required with terminal_value: depreciated (years, e.g. 15 for "
                                              "AI halls, 4 for ASICs)", column=key))
         elif isinstance(life, bool) or not isinstance(life, (int, float)) or not 0 < life < 200:
-            problems.append(InputProblem(source, f"{key} must be a number of years > 0, found {life!r}", column=key))
+            problems.append(InputProblem(source, f"{key} must be a number of years > 0, found {_found(life)}",
+                                         column=key))
+            life = None
         lives[key] = None if life is None else float(life)
     if problems:
-        raise InputError(problems)
-    return ModelOptions(value, lives["ai_life_years"], lives["asic_life_years"])
+        return ModelOptions(), problems
+    return ModelOptions(value, lives["ai_life_years"], lives["asic_life_years"]), []
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML SafeLoader that refuses a key given twice in one mapping (plain YAML keeps the last silently)."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    """Build a mapping, raising a YAML error at the second of two equal keys."""
+    first_line: dict[object, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=deep)
+        if key in first_line:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key '{key}' is given twice (first at row {first_line[key]})", key_node.start_mark)
+        first_line[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
 
 
 def _read_yaml(path: Path) -> dict:
     source = str(path)
+    if path.is_dir():
+        raise InputError([InputProblem(source, "is a folder, expected a model file (.yaml)")])
     if not path.is_file():
         raise InputError([InputProblem(source, "model file not found")])
+    if path.suffix.lower() in (".csv", ".xlsx", ".xlsm", ".xls"):
+        raise InputError([InputProblem(source, "this holds input tables, not a model: give a model file (.yaml) "
+                                       "with start, periods and inputs (the folder of CSV files or the workbook)")])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError([InputProblem(source, "model file is not UTF-8 text")]) from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError([InputProblem(source, f"cannot read the model file: {exc.strerror or exc}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError([InputProblem(source, f"not UTF-8 text (byte {raw[exc.start]:#x}); save it as UTF-8",
+                                       row=raw[: exc.start].count(b"\n") + 1)]) from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or "malformed YAML"
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and context_mark is not None:
+            reason += f" ({context} started at row {context_mark.line + 1})"
         raise InputError([InputProblem(source, f"malformed YAML: {reason}",
                                        row=None if mark is None else mark.line + 1)]) from None
+    if data is None:
+        raise InputError([InputProblem(source, "model file is empty: expected keys name, inputs, start, periods, ...")])
     if not isinstance(data, dict):
         raise InputError([InputProblem(source, "model file must be a mapping of keys (name, inputs, start, periods, ...)")])
     return data
@@ -141,7 +209,8 @@ def _solver_settings(source: str, value: object) -> tuple[SolverSettings, list[I
     if isinstance(value, str):
         value = {"name": value}
     if not isinstance(value, dict):
-        return SolverSettings(), [InputProblem(source, "solver must be a name or a mapping {name, time_limit_s}",
+        return SolverSettings(), [InputProblem(source, "solver must be a name or a mapping {name, time_limit_s}, "
+                                               f"found {_found(value)}",
                                                column="solver")]
     problems = [InputProblem(source, f"unknown key '{k}' ignored", column=f"solver.{k}", warning=True)
                 for k in value if k not in _SOLVER_KEYS]
@@ -150,8 +219,9 @@ def _solver_settings(source: str, value: object) -> tuple[SolverSettings, list[I
         problems.append(InputProblem(source, f"solver must be one of {', '.join(SOLVERS)}, found '{name}'",
                                      column="solver.name"))
     limit = value.get("time_limit_s")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit <= 0):
-        problems.append(InputProblem(source, f"time_limit_s must be a number of seconds > 0, found {limit!r}",
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float))
+                              or not 0 < limit < math.inf):
+        problems.append(InputProblem(source, f"time_limit_s must be a number of seconds > 0, found {_found(limit)}",
                                      column="solver.time_limit_s"))
         limit = None
     return SolverSettings(name, None if limit is None else float(limit)), problems
@@ -165,18 +235,29 @@ def read_model_file(path: str | Path) -> tuple[dict, Horizon, ModelOptions, Solv
     data = _read_yaml(path)
     problems = [InputProblem(source, f"unknown key '{k}' ignored", column=k, warning=True)
                 for k in data if k not in _MODEL_KEYS]
-    for key in ("inputs", "start", "periods"):
-        if key not in data:
-            problems.append(InputProblem(source, "required key missing", column=key))
-    if any(not p.warning for p in problems):
-        raise InputError(problems)
-    horizon = _horizon_or_error(source, data["start"], data["periods"], data.get("months_per_period", 1),
-                                data.get("discount_rate", 0.0))
-    options = _options_or_error(source, data)
+    horizon, horizon_problems = _horizon(source, data)
+    options, option_problems = _options(source, data)
     solver, solver_problems = _solver_settings(source, data.get("solver"))
-    problems += solver_problems
-    inputs_path = (path.parent / str(data["inputs"]))
-    raw, read_problems = read_csv_folder(inputs_path)
+    problems += horizon_problems + option_problems + solver_problems
+    inputs = data.get("inputs")
+    inputs_path = path.parent / str(inputs)
+    if "inputs" not in data:
+        problems.append(InputProblem(source, "required key missing", column="inputs"))
+    elif not isinstance(inputs, str) or not inputs.strip():
+        problems.append(InputProblem(source, f"inputs must be the path of the input folder or workbook, relative "
+                                     f"to the model file, found {_found(inputs)}", column="inputs"))
+    elif not inputs_path.exists():
+        looked = "" if str(inputs_path) == inputs else f" (looked for {inputs_path})"
+        kind = "workbook" if inputs_path.suffix.lower() in (".xlsx", ".xlsm") else "folder"
+        problems.append(InputProblem(source, f"input {kind} '{inputs}' not found{looked}", column="inputs"))
+    if horizon is None or any(p.column == "inputs" for p in problems):
+        raise InputError(problems)
+    if inputs_path.suffix.lower() in (".xlsx", ".xlsm"):  # one workbook, a sheet per table
+        from .excel import read_workbook
+
+        raw, read_problems = read_workbook(inputs_path)
+    else:
+        raw, read_problems = read_csv_folder(inputs_path)
     return data, horizon, options, solver, raw, problems + read_problems
 
 

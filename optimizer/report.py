@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -102,19 +104,97 @@ def atomic_directory(target: Path) -> Iterator[Path]:
             shutil.rmtree(staging, ignore_errors=True)
 
 
+@contextmanager
+def atomic_file(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target` to write; on success it replaces `target`, on failure it vanishes."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        yield staging
+        with open(staging, "rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(staging, target)
+    finally:
+        staging.unlink(missing_ok=True)
+
+
 def _json_default(value: object) -> object:
     if hasattr(value, "item"):
         return value.item()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def write_plan(plan: Plan, out_dir: Path) -> list[Path]:
-    """Write summary.json and one tidy CSV per plan table into `out_dir` (replaced as a whole)."""
+PLAN_FORMATS = ("csv", "xlsx", "json")
+FORMULA_PREFIXES = ("=", "+", "-", "@")  # text a spreadsheet may run as a formula
+
+
+def _escape_formula(text: object) -> object:
+    """Text a spreadsheet would run as a formula (starting with =, +, - or @) gets a leading quote; else as is."""
+    if isinstance(text, str) and text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def _unescape_formula(text: object) -> object:
+    if isinstance(text, str) and text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+        return text[1:]
+    return text
+
+
+def _is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+
+
+def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its text cells escaped so that no spreadsheet runs them."""
+    text_columns = [c for c in frame.columns if _is_text(frame[c])]
+    if not text_columns:
+        return frame
+    return frame.assign(**{c: frame[c].map(_escape_formula) for c in text_columns})
+
+
+def _json_records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts of plain Python values; NaN and infinities become null."""
+    def plain(value: object) -> object:
+        value = _json_default(value) if hasattr(value, "item") else value
+        return None if isinstance(value, float) and not math.isfinite(value) else value
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def write_plan(plan: Plan, out_dir: Path, formats: Iterable[str] = ("csv",), *, plots: bool = False) -> list[Path]:
+    """Write the plan into `out_dir`, replaced as a whole only when every file is written.
+
+    Always summary.json; per format: "csv" one tidy CSV per plan table, "xlsx" plan.xlsx (a planning workbook
+    with charts), "json" plan.json (summary and tables as records). `plots` adds the PNG charts.
+    """
+    formats = list(dict.fromkeys(formats))
+    unknown = [f for f in formats if f not in PLAN_FORMATS]
+    if unknown:
+        raise ValueError(f"unknown plan format(s) {', '.join(unknown)}: choose from {', '.join(PLAN_FORMATS)}")
+    out_dir = Path(out_dir)
+    names = ["summary.json"]
     with atomic_directory(out_dir) as staging:
         (staging / "summary.json").write_text(json.dumps(plan.summary, indent=2, default=_json_default) + "\n")
-        for name, frame in plan.tables().items():
-            frame.to_csv(staging / f"{name}.csv", index=False)
-    return [out_dir / "summary.json", *(out_dir / f"{name}.csv" for name in plan.tables())]
+        if "csv" in formats:
+            for name, frame in plan.tables().items():
+                _csv_safe(frame).to_csv(staging / f"{name}.csv", index=False)
+                names.append(f"{name}.csv")
+        if "xlsx" in formats:
+            from .plan_workbook import write_plan_workbook
+
+            write_plan_workbook(plan, staging / "plan.xlsx")
+            names.append("plan.xlsx")
+        if "json" in formats:
+            document = {"summary": plan.summary,
+                        "tables": {name: _json_records(frame) for name, frame in plan.tables().items()}}
+            (staging / "plan.json").write_text(json.dumps(document, indent=1, default=_json_default) + "\n")
+            names.append("plan.json")
+        if plots:
+            from .charts import write_charts
+
+            names += [p.name for p in write_charts(plan.summary, plan.tables(), staging)]
+    return [out_dir / name for name in names]
 
 
 def read_summary(out_dir: Path) -> dict:
@@ -123,5 +203,10 @@ def read_summary(out_dir: Path) -> dict:
 
 
 def read_tables(out_dir: Path) -> dict[str, pd.DataFrame]:
-    """Read back a written plan's CSV tables."""
-    return {p.stem: pd.read_csv(p) for p in sorted(Path(out_dir).glob("*.csv"))}
+    """Read back a written plan's CSV tables (text escaped against formulas is restored)."""
+    tables = {}
+    for path in sorted(Path(out_dir).glob("*.csv")):
+        frame = pd.read_csv(path)
+        text_columns = [c for c in frame.columns if _is_text(frame[c])]
+        tables[path.stem] = frame.assign(**{c: frame[c].map(_unescape_formula) for c in text_columns})
+    return tables

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -9,6 +10,9 @@ import pandas as pd
 from .model import CapacityModel
 from .model.objective import COSTS, REVENUES, TERMINAL
 from .solve import SolveOutcome
+
+if TYPE_CHECKING:
+    from .case import Case
 
 SHADOW_UNITS = {
     "floor_space": "USD (present value) per sqft of floor, for that site and period",
@@ -48,6 +52,7 @@ class Plan:
     shadow_prices: pd.DataFrame
     crossover_period: str | None
     summary: dict = field(default_factory=dict)
+    case: Case | None = field(default=None, repr=False, compare=False)  # the solved case (inputs echoed in plan.xlsx)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The plan tables by file name stem."""
@@ -180,7 +185,7 @@ def read_plan(model: CapacityModel, outcome: SolveOutcome) -> Plan:
         "solve_seconds": round(outcome.seconds, 4),
     }
     return Plan(model.case.name, outcome.status, npv, site_periods, miner_periods, contract_periods, period_totals,
-                shadow_prices, crossover, summary)
+                shadow_prices, crossover, summary, model.case)
 
 
 def _beyond_horizon(d) -> list[dict]:

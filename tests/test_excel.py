@@ -1,0 +1,316 @@
+"""Excel in and out: input workbooks (read, template, convert), the plan workbook, formula injection, atomic writes."""
+from __future__ import annotations
+
+import datetime
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import optimizer
+from optimizer.case import read_model_file
+from optimizer.cli import main
+from optimizer.excel import read_workbook, save_workbook
+from optimizer.plan_workbook import INPUT_SHEET_TITLE, PLAN_SHEETS
+from optimizer.report import read_tables, write_plan
+from optimizer.schema import TABLES
+
+try:
+    from smallcase import small_tables, write_csv_case
+except ImportError:  # tests/ imported as a package
+    from tests.smallcase import small_tables, write_csv_case
+
+REPO = Path(__file__).resolve().parents[1]
+INJECTIONS = {"site_a": '=HYPERLINK("http://x","y")', "site_b": "+1", "model": "@SUM(A1)", "contract": "-2"}
+
+
+def _run(*args: str) -> object:
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def _convert(model: Path, workbook: Path) -> Path:
+    """`capopt convert`; returns the model file written beside the workbook."""
+    result = _run("convert", model, workbook)
+    assert result.exit_code == 0, result.output
+    return workbook.with_suffix(".yaml")
+
+
+def _assert_same_inputs(a: optimizer.Case, b: optimizer.Case) -> None:
+    for name in ("sites", "miners", "fleet", "contracts", "periods", "site_periods"):
+        pd.testing.assert_frame_equal(getattr(a.inputs, name), getattr(b.inputs, name), check_exact=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# input workbooks
+# ---------------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("names", [{}, INJECTIONS], ids=["plain", "formula-like names"])
+def test_round_trip_csv_folder_to_workbook_gives_same_inputs_and_npv(tmp_path: Path, names: dict) -> None:
+    csv_model = write_csv_case(tmp_path / "csv", small_tables(**names))
+    book_model = _convert(csv_model, tmp_path / "book" / "small.xlsx")
+    assert "inputs: small.xlsx" in book_model.read_text()
+    csv_case, book_case = optimizer.load(csv_model), optimizer.load(book_model)
+    _assert_same_inputs(csv_case, book_case)  # every number bit for bit, e.g. 0.1 + 0.2 USD/MWh
+    assert book_case.inputs.sites["energy_price_usd_per_mwh"].iloc[1] == 0.1 + 0.2
+    csv_npv, book_npv = optimizer.solve(csv_case).npv_usd, optimizer.solve(book_case).npv_usd
+    assert book_npv == pytest.approx(csv_npv, rel=1e-9)
+    if names:
+        sheet = openpyxl.load_workbook(tmp_path / "book" / "small.xlsx")["sites"]
+        assert sheet["A2"].value == INJECTIONS["site_a"] and sheet["A2"].data_type == "s"
+
+
+def test_workbook_reader_gives_raw_tables_like_the_csv_reader(tmp_path: Path) -> None:
+    csv_model = write_csv_case(tmp_path, small_tables())
+    book = tmp_path / "small.xlsx"
+    _convert(csv_model, book)
+    _, _, _, _, csv_raw, _ = read_model_file(csv_model)
+    book_raw, problems = read_workbook(book)
+    assert problems == []
+    assert set(book_raw) == set(csv_raw)
+    for name, raw in book_raw.items():
+        assert raw.source.endswith(f"small.xlsx[{name}]")
+        assert raw.rows == csv_raw[name].rows
+        assert list(raw.frame.columns) == list(csv_raw[name].frame.columns)
+
+
+@pytest.mark.skipif(not (REPO / "models" / "terawulf.yaml").is_file(), reason="example model not present")
+def test_round_trip_of_the_example_model(tmp_path: Path) -> None:
+    book_model = _convert(REPO / "models" / "terawulf.yaml", tmp_path / "terawulf.xlsx")
+    csv_case, book_case = optimizer.load(REPO / "models" / "terawulf.yaml"), optimizer.load(book_model)
+    _assert_same_inputs(csv_case, book_case)
+    assert optimizer.solve(book_case).npv_usd == pytest.approx(optimizer.solve(csv_case).npv_usd, rel=1e-9)
+
+
+def test_cells_typed_as_a_planner_would_type_them(tmp_path: Path) -> None:
+    """Dates for periods, numbers as text, TRUE/FALSE booleans, blank rows and formulas with saved results."""
+    csv_model = write_csv_case(tmp_path / "csv", small_tables())
+    book = tmp_path / "small.xlsx"
+    book_model = _convert(csv_model, book)
+    wb = openpyxl.load_workbook(book)
+    periods = wb["periods"]
+    for row in range(2, 5):
+        label = periods.cell(row=row, column=1).value
+        periods.cell(row=row, column=1).value = datetime.datetime(int(label[:4]), int(label[5:]), 1)
+        periods.cell(row=row, column=1).number_format = "mmm yyyy"
+    periods.insert_rows(3)  # a blank row inside the table is skipped
+    sites = wb["sites"]
+    sites["B2"].value = "10"  # a number stored as text
+    contracts = wb["contracts"]
+    assert contracts["H2"].value is True  # written as a boolean
+    contracts["C2"].value = datetime.date(2027, 5, 1)
+    save_workbook(wb, book)
+    _assert_same_inputs(optimizer.load(csv_model), optimizer.load(book_model))
+
+
+def test_bad_cell_names_workbook_sheet_row_and_column_and_exits_2(tmp_path: Path) -> None:
+    book_model = _convert(write_csv_case(tmp_path / "csv", small_tables()), tmp_path / "small.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "small.xlsx")
+    wb["sites"]["B3"].value = "lots"
+    wb["periods"]["A4"].value = datetime.datetime(2027, 6, 15)  # a date that is not a period start
+    wb.create_sheet("notes")
+    save_workbook(wb, tmp_path / "small.xlsx")
+    result = _run("validate", book_model)
+    assert result.exit_code == 2
+    assert "small.xlsx[sites], row 3, column grid_mw: expected a number, found 'lots'" in result.output
+    assert "small.xlsx[periods], row 4, column period: expected a period label YYYY-MM, found '2027-06-15'" \
+        in result.output
+    assert "warning: " in result.output and "small.xlsx[notes]: unknown sheet ignored" in result.output
+
+
+def test_missing_sheet_formula_without_result_and_unreadable_file(tmp_path: Path) -> None:
+    book = tmp_path / "small.xlsx"
+    _convert(write_csv_case(tmp_path / "csv", small_tables()), book)
+    wb = openpyxl.load_workbook(book)
+    del wb["periods"]
+    wb["sites"]["C2"].value = "=2*500000"  # openpyxl saves formulas without a calculated result
+    save_workbook(wb, book)
+    _, problems = read_workbook(book)
+    shown = [str(p) for p in problems]
+    assert any("small.xlsx[periods]: required sheet 'periods' not found" in s for s in shown), shown
+    assert any("small.xlsx[sites], row 2, column floor_sqft: formula without a saved result" in s for s in shown)
+    (tmp_path / "bad.xlsx").write_text("not a zip file")
+    _, problems = read_workbook(tmp_path / "bad.xlsx")
+    assert len(problems) == 1 and "cannot read the workbook" in problems[0].message
+
+
+def test_floats_keep_every_bit_in_written_workbooks(tmp_path: Path) -> None:
+    values = [0.1 + 0.2, 1 / 3, 2.0 ** -1074, 1.7976931348623157e308, -123456.78901234567]
+    wb = openpyxl.Workbook()
+    for i, v in enumerate(values, start=1):
+        wb.active.cell(row=i, column=1).value = v
+    save_workbook(wb, tmp_path / "f.xlsx")
+    back = openpyxl.load_workbook(tmp_path / "f.xlsx").active
+    assert [back.cell(row=i, column=1).value for i in range(1, len(values) + 1)] == values
+
+
+def test_template_has_notes_validations_and_example_that_solves(tmp_path: Path) -> None:
+    book = tmp_path / "portfolio.xlsx"
+    result = _run("template", book, "--start", "2027-01", "--periods", "12")
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames == ["README"] + [t.name for t in TABLES]
+    for table in TABLES:
+        ws = wb[table.name]
+        header = [c.value for c in ws[1]]
+        assert header == [c.name for c in table.columns]
+        assert all(ws.cell(row=1, column=i).comment is not None for i in range(1, len(header) + 1))
+        assert ws.freeze_panes == "A2"
+        assert ws.max_row >= 2, f"{table.name} has no example row"
+    rules = {(ws.title, dv.type, dv.formula1, str(dv.sqref)) for ws in wb.worksheets
+             for dv in ws.data_validations.dataValidation}
+    assert ("sites", "decimal", "0", "B2:B1000") in rules  # grid_mw >= 0
+    assert ("contracts", "list", '"TRUE,FALSE"', "H2:H1000") in rules  # power_passthrough
+    assert ("fleet", "list", "'sites'!$A$2:$A$1000", "A2:A1000") in rules  # a site of sheet sites
+    assert ("contracts", "list", "'periods'!$A$2:$A$1000", "C2:C1000") in rules  # a period of the horizon
+    assert any(t == "periods" and kind == "custom" for t, kind, _, _ in rules)
+    assert wb["sites"]["A1"].comment.text.startswith("site name (key)")
+    model = tmp_path / "portfolio.yaml"
+    assert "inputs: portfolio.xlsx" in model.read_text()
+    assert _run("validate", model).exit_code == 0
+    solved = _run("solve", model, "--quiet")
+    assert solved.exit_code == 0 and solved.output.startswith("NPV: ")
+    again = CliRunner().invoke(main, ["template", str(book)])
+    assert again.exit_code == 2 and "--force" in again.output
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# plan workbook
+# ---------------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def injected_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[optimizer.Plan, Path]:
+    """A plan whose site, ASIC model and contract names start with =, +, @ and -; written as csv, xlsx and json."""
+    folder = tmp_path_factory.mktemp("plan")
+    plan = optimizer.solve(optimizer.load(write_csv_case(folder, small_tables(**INJECTIONS))))
+    write_plan(plan, folder / "out", ["csv", "xlsx", "json"])
+    return plan, folder / "out"
+
+
+def test_plan_workbook_sheets_and_numbers_equal_the_csv_tables(injected_plan) -> None:
+    plan, out = injected_plan
+    wb = openpyxl.load_workbook(out / "plan.xlsx")
+    expected = ["Summary", *PLAN_SHEETS.values(), *(INPUT_SHEET_TITLE.format(table=t.name) for t in TABLES),
+                "Chart data"]
+    assert wb.sheetnames == expected
+    csv_tables = read_tables(out)
+    for name, sheet in PLAN_SHEETS.items():
+        ws = wb[sheet]
+        rows = list(ws.iter_rows(values_only=True))
+        csv = csv_tables[name]
+        assert list(rows[0]) == list(csv.columns)
+        assert len(rows) - 1 == len(csv)
+        for j, column in enumerate(csv.columns):
+            cells = [r[j] for r in rows[1:]]
+            if pd.api.types.is_numeric_dtype(csv[column]) and not pd.api.types.is_bool_dtype(csv[column]):
+                got = np.array([np.nan if c is None else c for c in cells], dtype=float)
+                np.testing.assert_array_equal(got, csv[column].to_numpy(float), err_msg=f"{sheet}.{column}")
+            else:
+                want = [None if isinstance(v, float) and np.isnan(v) else v for v in csv[column]]
+                assert cells == want, f"{sheet}.{column}"
+        assert ws.freeze_panes is not None and ws.freeze_panes != "A1"
+    plan_sheet = wb["Plan"]
+    header = [c.value for c in plan_sheet[1]]
+    assert plan_sheet.cell(row=2, column=header.index("mining_installed_mw") + 1).number_format == "0.0"
+    assert plan_sheet.cell(row=2, column=header.index("cash_flow_usd") + 1).number_format == "#,##0"
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=4, values_only=True) if r[0]}
+    assert summary["NPV"] == plan.npv_usd
+    assert summary["AI revenue first exceeds mining revenue in"] == plan.crossover_period == "2027-05"
+    assert summary["Status"] == "optimal"
+    echoed = pd.DataFrame(list(wb["Input sites"].iter_rows(min_row=2, values_only=True)),
+                          columns=[c.value for c in wb["Input sites"][1]])
+    assert echoed["grid_mw"].tolist() == plan.case.inputs.sites["grid_mw"].tolist()
+
+
+def test_plan_workbook_has_two_native_charts(injected_plan) -> None:
+    _, out = injected_plan
+    with zipfile.ZipFile(out / "plan.xlsx") as z:
+        charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+        assert len(charts) == 2
+        xml = [z.read(n).decode() for n in charts]
+    assert "barChart" in xml[0] and "IT MW to mining vs AI" in xml[0]
+    assert "lineChart" in xml[1] and "crossover 2027-05" in xml[1]
+
+
+def test_formula_like_text_stays_text_everywhere(injected_plan) -> None:
+    plan, out = injected_plan
+    wb = openpyxl.load_workbook(out / "plan.xlsx")
+    found = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula"
+                if cell.value in INJECTIONS.values():
+                    assert cell.data_type == "s" and cell.quotePrefix, f"{ws.title}!{cell.coordinate}"
+                    found.add(cell.value)
+    assert found == set(INJECTIONS.values())
+    raw_csv = (out / "site_periods.csv").read_text()
+    assert "'=HYPERLINK" in raw_csv and "\n+1," not in raw_csv and "\n'+1," in raw_csv
+    assert set(read_tables(out)["site_periods"]["site"]) == {INJECTIONS["site_a"], INJECTIONS["site_b"]}
+    document = json.loads((out / "plan.json").read_text())
+    assert {r["site"] for r in document["tables"]["site_periods"]} == {INJECTIONS["site_a"], INJECTIONS["site_b"]}
+
+
+def test_json_plan_has_every_table(injected_plan) -> None:
+    plan, out = injected_plan
+    document = json.loads((out / "plan.json").read_text())
+    assert document["summary"]["npv_usd"] == plan.npv_usd
+    for name, frame in plan.tables().items():
+        assert len(document["tables"][name]) == len(frame)
+    budget = [r for r in document["tables"]["shadow_prices"] if r["constraint"] == "capex_budget"]
+    assert budget and all(r["site"] is None for r in budget)
+
+
+def test_cli_solve_writes_formats_and_rejects_bad_ones(tmp_path: Path) -> None:
+    model = write_csv_case(tmp_path, small_tables())
+    result = _run("solve", model, "--out", tmp_path / "plan", "--format", "xlsx,json", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "plan").iterdir()) == ["plan.json", "plan.xlsx", "summary.json"]
+    bad = CliRunner().invoke(main, ["solve", str(model), "--out", str(tmp_path / "p2"), "--format", "pdf"])
+    assert bad.exit_code == 2 and not (tmp_path / "p2").exists()
+    no_out = CliRunner().invoke(main, ["solve", str(model), "--format", "xlsx"])
+    assert no_out.exit_code == 2 and "--out" in no_out.output
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# atomic writes
+# ---------------------------------------------------------------------------------------------------------------
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_failed_plan_write_leaves_the_previous_plan_intact(tmp_path: Path, monkeypatch) -> None:
+    plan = optimizer.solve(optimizer.load(write_csv_case(tmp_path, small_tables())))
+    out = tmp_path / "out"
+    write_plan(plan, out)
+    before = _snapshot(out)
+
+    def fail_midway(*args, **kwargs):
+        raise RuntimeError("disk unplugged while writing the workbook")
+
+    monkeypatch.setattr("optimizer.plan_workbook._chart_data", fail_midway)
+    with pytest.raises(RuntimeError):
+        write_plan(plan, out, ["csv", "xlsx"], plots=True)
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no staging left
+
+
+def test_failed_workbook_save_leaves_the_previous_file_intact(tmp_path: Path, monkeypatch) -> None:
+    book = tmp_path / "portfolio.xlsx"
+    assert _run("template", book, "--start", "2027-01", "--periods", "3").exit_code == 0
+    before = book.read_bytes()
+
+    def half_written(self, filename):
+        Path(filename).write_bytes(b"PK\x03\x04 half a zip")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", half_written)
+    result = _run("template", book, "--start", "2027-01", "--periods", "6", "--force")
+    assert result.exit_code == 1 and "No space left on device" in result.output
+    assert book.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["portfolio.xlsx", "portfolio.yaml"]
