@@ -1,0 +1,230 @@
+"""Scenario parameters: named groups of inputs, scaled by a multiplier or set to an absolute value.
+
+A parameter key names a group, optionally a window of periods, and optionally `set:` for an absolute value:
+
+    hashprice                 multiplier of the hashprice of every period (1 = as in the inputs)
+    hashprice[2029-01:]       multiplier from 2029-01 on (window `[FROM:TO]`, inclusive, either end may be left out)
+    set:discount_rate         the annual discount rate itself (0.08 = 8 %/yr)
+    set:capex_budget[:2027-12]  new capex money (USD) in every period through 2027-12
+
+Windows apply to the groups that vary by period. Within one scenario the parameters apply group by group,
+absolute values before multipliers and whole-horizon before windowed ones, so `set:hashprice=40` with
+`hashprice[2029-01:]=0.5` means 40 USD/PH/day, halved from 2029-01.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from ..case import Case
+from ..horizon import Horizon, parse_month
+
+
+@dataclass(frozen=True)
+class Group:
+    """A named set of input cells that a scenario changes together; `unit` is that of an absolute value."""
+
+    name: str
+    description: str
+    unit: str
+    periodic: bool
+    minimum: float = 0.0
+    maximum: float = math.inf
+    minimum_exclusive: bool = False
+
+    def check(self, value: float) -> str | None:
+        """None if `value` is a valid absolute value of this group, else why not."""
+        low_ok = value > self.minimum if self.minimum_exclusive else value >= self.minimum
+        if not (math.isfinite(value) and low_ok and value < self.maximum):
+            low = f"> {self.minimum:g}" if self.minimum_exclusive else f">= {self.minimum:g}"
+            high = f" and < {self.maximum:g}" if math.isfinite(self.maximum) else ""
+            return f"{self.name} must be {low}{high} {self.unit}, found {value:g}"
+        return None
+
+
+GROUPS: dict[str, Group] = {g.name: g for g in (
+    Group("hashprice", "mining revenue per PH/s per day (periods.hashprice_usd_per_ph_day)", "USD/PH/day", True),
+    Group("energy_price", "facility energy price of every site (sites and site_periods energy_price_usd_per_mwh)",
+          "USD/MWh", True),
+    Group("ai_contract_price", "price of every AI contract tranche (contracts.price_usd_per_kw_month)",
+          "USD/kW-month", False),
+    Group("ai_spot_price", "price for uncontracted AI capacity (periods.ai_spot_price_usd_per_kw_month)",
+          "USD/kW-month", True),
+    Group("ai_capex", "cost to build or convert one AI IT MW at every site (sites.ai_capex_usd_per_mw)", "USD/MW",
+          False),
+    Group("asic_price", "price of every ASIC model that has one; unpriced models stay unbuyable "
+          "(miners.price_usd_per_th)", "USD/TH", False),
+    Group("capex_budget", "new capex money per period (periods.capex_budget_usd); a multiplier keeps blank periods "
+          "unlimited, an absolute value limits every period of its window", "USD", True),
+    Group("grid_mw", "facility power of every site (sites and site_periods grid_mw)", "MW", True),
+    Group("discount_rate", "annual discount rate (model file discount_rate)", "per year", False,
+          minimum=-1.0, maximum=10.0, minimum_exclusive=True),
+)}
+
+_KEY = re.compile(r"^(set:)?([a-z_]+)(?:\[([^\]:]*):([^\]:]*)\])?$")
+
+
+@dataclass(frozen=True)
+class ParamKey:
+    """A parsed parameter key: group, absolute (`set:`) or multiplier, and a window of period labels."""
+
+    group: str
+    absolute: bool = False
+    first: str | None = None
+    last: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The canonical key, as used in result columns and scenario files."""
+        window = f"[{self.first or ''}:{self.last or ''}]" if self.first or self.last else ""
+        return f"{'set:' if self.absolute else ''}{self.group}{window}"
+
+    @property
+    def order(self) -> tuple:
+        """Application order within a scenario: by group, absolute before multiplier, whole horizon first."""
+        return (self.group, not self.absolute, bool(self.first or self.last), self.text)
+
+    def check(self, value: float) -> str | None:
+        """None if `value` is valid for this key (a multiplier >= 0 or a valid absolute value), else why not."""
+        if self.absolute:
+            return GROUPS[self.group].check(value)
+        if not (math.isfinite(value) and value >= 0):
+            return f"a multiplier of {self.group} must be a number >= 0, found {value:g}"
+        return None
+
+    def period_mask(self, horizon: Horizon) -> np.ndarray:
+        """[T] True for the periods in the window; ValueError if an end is not a period of the horizon."""
+        t = np.arange(horizon.periods)
+        bounds = []
+        for label, default in ((self.first, 0), (self.last, horizon.periods - 1)):
+            if label is None:
+                bounds.append(default)
+                continue
+            index = horizon.period_index(label)
+            if index is None:
+                raise ValueError(f"{self.text}: '{label}' is not a period of the horizon "
+                                 f"({horizon.labels[0]}..{horizon.labels[-1]})")
+            bounds.append(index)
+        return (t >= bounds[0]) & (t <= bounds[1])
+
+
+@lru_cache(maxsize=4096)
+def parse_key(text: str) -> ParamKey:
+    """Parse a parameter key such as `hashprice`, `hashprice[2029-01:]` or `set:discount_rate`; ValueError if bad."""
+    match = _KEY.match(text.strip())
+    if not match or match.group(2) not in GROUPS:
+        raise ValueError(f"unknown parameter '{text}': use [set:]GROUP[[FROM:TO]] with GROUP one of "
+                         f"{', '.join(GROUPS)}")
+    absolute, group, first, last = bool(match.group(1)), match.group(2), match.group(3), match.group(4)
+    window = match.group(3) is not None
+    if window and not GROUPS[group].periodic:
+        raise ValueError(f"'{text}': {group} does not vary by period, so it takes no [FROM:TO] window")
+    for label in (first, last):
+        if label and parse_month(label) is None:
+            raise ValueError(f"'{text}': window ends must be period labels YYYY-MM, found '{label}'")
+    return ParamKey(group, absolute, first or None, last or None)
+
+
+def check_params(case: Case, params: Mapping[str, float]) -> None:
+    """ValueError if a key is unknown, a value invalid, or a window end not a period of the case's horizon."""
+    for text, value in params.items():
+        key = parse_key(text)
+        problem = key.check(float(value))
+        if problem:
+            raise ValueError(f"{key.text}: {problem}")
+        key.period_mask(case.horizon)
+
+
+def _change(values: np.ndarray, key: ParamKey, value: float, mask: np.ndarray | None = None) -> np.ndarray:
+    """`values` with the cells in `mask` (default all) multiplied by `value`, or set to it with `set:`."""
+    out = np.array(values, dtype=float)
+    mask = np.ones(out.shape, bool) if mask is None else np.broadcast_to(mask, out.shape)
+    out[mask] = value if key.absolute else out[mask] * value
+    return out
+
+
+def _site_period_matrix(case_inputs, column: str, horizon: Horizon) -> np.ndarray:
+    """[S, T] effective value of a site column: the site's value unless site_periods overrides it."""
+    sites = case_inputs.sites
+    values = np.repeat(sites[column].to_numpy(float)[:, None], horizon.periods, axis=1)
+    overrides = case_inputs.site_periods.dropna(subset=[column])
+    if len(overrides):
+        s = overrides["site"].map({name: i for i, name in enumerate(sites["site"])}).to_numpy(int)
+        values[s, overrides["period_t"].to_numpy(int)] = overrides[column].to_numpy(float)
+    return values
+
+
+def _site_periods_frame(case_inputs, horizon: Horizon, matrices: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A site_periods table giving every site and period explicitly (same typed layout as validate's)."""
+    S, T = len(case_inputs.sites), horizon.periods
+    year, month = parse_month(horizon.start)  # type: ignore[misc]
+    first_month = year * 12 + month - 1
+    t = np.tile(np.arange(T), S)
+    return pd.DataFrame({
+        "period": first_month + t * horizon.months_per_period,
+        "site": np.repeat(case_inputs.sites["site"].to_numpy(object), T),
+        **{column: matrix.ravel() for column, matrix in matrices.items()},
+        "period_t": t,
+    })
+
+
+def apply_scenario(case: Case, params: Mapping[str, float]) -> Case:
+    """A copy of `case` with every parameter applied; `case` itself is not changed.
+
+    Site-period groups (grid_mw, energy_price) are written out as a full site_periods table, so windows apply
+    to every site and period whatever the original overrides were.
+    """
+    check_params(case, params)
+    inputs, horizon = case.inputs, case.horizon
+    tables: dict[str, pd.DataFrame] = {}
+    site_period: dict[str, np.ndarray] = {}
+
+    def table(name: str) -> pd.DataFrame:
+        if name not in tables:
+            tables[name] = getattr(inputs, name).copy()
+        return tables[name]
+
+    for key, value in sorted(((parse_key(k), float(v)) for k, v in params.items()), key=lambda kv: kv[0].order):
+        mask = key.period_mask(horizon)
+        if key.group == "hashprice":
+            periods = table("periods")
+            periods["hashprice_usd_per_ph_day"] = _change(periods["hashprice_usd_per_ph_day"], key, value, mask)
+        elif key.group == "ai_spot_price":
+            periods = table("periods")
+            column = "ai_spot_price_usd_per_kw_month"
+            periods[column] = _change(periods[column], key, value, mask)
+        elif key.group == "capex_budget":
+            periods = table("periods")
+            periods["capex_budget_usd"] = _change(periods["capex_budget_usd"], key, value, mask)
+        elif key.group in ("grid_mw", "energy_price"):
+            column = "grid_mw" if key.group == "grid_mw" else "energy_price_usd_per_mwh"
+            if not site_period:
+                site_period = {c: _site_period_matrix(inputs, c, horizon)
+                               for c in ("grid_mw", "energy_price_usd_per_mwh")}
+            site_period[column] = _change(site_period[column], key, value, mask[None, :])
+        elif key.group == "ai_contract_price":
+            contracts = table("contracts")
+            contracts["price_usd_per_kw_month"] = _change(contracts["price_usd_per_kw_month"], key, value)
+        elif key.group == "ai_capex":
+            sites = table("sites")
+            sites["ai_capex_usd_per_mw"] = _change(sites["ai_capex_usd_per_mw"], key, value)
+        elif key.group == "asic_price":
+            miners = table("miners")
+            price = miners["price_usd_per_th"].to_numpy(float)
+            miners["price_usd_per_th"] = _change(price, key, value, ~np.isnan(price))
+        elif key.group == "discount_rate":
+            rate = value if key.absolute else horizon.discount_rate * value
+            problem = GROUPS["discount_rate"].check(rate)
+            if problem:
+                raise ValueError(f"{key.text}={value:g}: {problem}")
+            horizon = Horizon(horizon.start, horizon.periods, horizon.months_per_period, float(rate))
+    if site_period:
+        tables["site_periods"] = _site_periods_frame(inputs, horizon, site_period)
+    return dataclasses.replace(case, inputs=dataclasses.replace(inputs, **tables), horizon=horizon)

@@ -1,0 +1,280 @@
+"""Run a sweep: order the scenarios, solve them in chunks on local processes or a Dask cluster, append each
+finished chunk to results.csv, and write results.xlsx and the charts at the end.
+
+Every worker (process, or Dask worker thread) keeps a `ScenarioSolver` for the case, so it builds the LP once and
+re-solves each scenario of its chunks warm. Chunks are runs of neighbouring scenarios (`neighbour_order`).
+Ctrl-C stops handing out chunks, waits for the chunks being solved, writes them, and returns (local workers ignore
+Ctrl-C so they can finish cleanly). A local worker that dies breaks its pool: the chunks not yet written run once
+more in a new pool; whatever is still unfinished after that is left for `--resume`.
+"""
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from ..case import Case
+from .charts import write_charts
+from .figures import result_columns, result_figures
+from .live import ScenarioSolver
+from .params import check_params, parse_key
+from .specs import SpecError, canonical, neighbour_order, scenario_id
+from .store import RESULTS_CSV, RESULTS_XLSX, ResultStore, case_fingerprint, read_results, write_xlsx
+
+EXECUTORS = ("local", "dask")
+Chunk = list[tuple[int, dict[str, float]]]  # (scenario number, parameters)
+Handler = Callable[[list[dict]], None]
+
+
+@dataclass
+class SweepResult:
+    """What a sweep run did: scenarios in the sweep, already done before, solved now, left unfinished."""
+
+    out_dir: Path
+    total: int
+    skipped: int
+    solved: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    interrupted: bool = False
+    problem: str | None = None
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def unfinished(self) -> int:
+        return self.total - self.skipped - self.solved
+
+    @property
+    def scenarios_per_second(self) -> float:
+        return self.solved / self.seconds if self.seconds > 0 else 0.0
+
+
+# ---- work done on a worker ------------------------------------------------------------------------------------
+
+_LOCAL = threading.local()  # per worker thread: {case fingerprint: ScenarioSolver}
+_WORKER: dict[str, object] = {}  # per local worker process: the case and its fingerprint
+
+
+def scenario_row(solver: ScenarioSolver, number: int, params: Mapping[str, float]) -> dict[str, object]:
+    """One result row: id, number, parameters and figures (status `error` with the reason if solving raised)."""
+    row: dict[str, object] = {"scenario_id": scenario_id(params), "scenario": number, **params}
+    try:
+        row.update(result_figures(solver.solve(params)))
+    except Exception as exc:  # one failing scenario must not stop the sweep; the row says why
+        row.update(status="error", detail=f"{type(exc).__name__}: {exc}".replace("\n", " "))
+    return row
+
+
+def solve_chunk(fingerprint: str, case: Case, chunk: Chunk) -> list[dict[str, object]]:
+    """Solve a chunk with this thread's solver for the case (built on first use, then re-solved warm)."""
+    solvers: dict[str, ScenarioSolver] = getattr(_LOCAL, "solvers", None) or {}
+    _LOCAL.solvers = solvers
+    if fingerprint not in solvers:
+        solvers.clear()
+        solvers[fingerprint] = ScenarioSolver(case)
+    return [scenario_row(solvers[fingerprint], number, params) for number, params in chunk]
+
+
+def _init_local_worker(fingerprint: str, case: Case) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and lets chunks in hand finish
+    _WORKER.update(fingerprint=fingerprint, case=case)
+
+
+def _local_task(chunk: Chunk) -> list[dict[str, object]]:
+    return solve_chunk(_WORKER["fingerprint"], _WORKER["case"], chunk)  # type: ignore[arg-type]
+
+
+# ---- executors --------------------------------------------------------------------------------------------------
+
+def _chunks(items: Sequence[tuple[int, dict]], workers: int, chunk_size: int | None) -> list[Chunk]:
+    size = chunk_size or max(1, min(16, math.ceil(len(items) / (4 * max(workers, 1)))))
+    return [list(items[i: i + size]) for i in range(0, len(items), size)]
+
+
+def _run_inline(fingerprint: str, case: Case, todo: Sequence[tuple[int, dict]], handle: Handler) -> tuple[bool, None]:
+    """Solve in this process, writing each row as it is done."""
+    try:
+        for item in todo:
+            handle(solve_chunk(fingerprint, case, [item]))
+    except KeyboardInterrupt:
+        return True, None
+    return False, None
+
+
+def _run_pool(fingerprint: str, case: Case, chunks: list[Chunk], jobs: int, handle: Handler) -> tuple[bool, str | None]:
+    """Solve chunks on `jobs` local processes; if a process dies, run the unfinished chunks once more."""
+    for attempt in range(2):
+        interrupted, lost = _pool_round(fingerprint, case, chunks, jobs, handle)
+        if interrupted or not lost:
+            return interrupted, None
+        if attempt == 0:
+            click.echo(f"warning: a worker process died; solving the {sum(len(c) for c in lost)} unfinished "
+                       f"scenarios again", err=True)
+        chunks = lost
+    return False, f"worker processes died; {sum(len(c) for c in chunks)} scenarios were not finished"
+
+
+def _pool_round(fingerprint: str, case: Case, chunks: list[Chunk], jobs: int,
+                handle: Handler) -> tuple[bool, list[Chunk]]:
+    """One pool's run: (interrupted, chunks lost to a dead worker)."""
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_local_worker, initargs=(fingerprint, case))
+    futures = {pool.submit(_local_task, chunk): chunk for chunk in chunks}
+    pending, lost, interrupted = set(futures), [], False
+
+    def collect(done: Iterator) -> None:
+        for future in done:
+            pending.discard(future)
+            try:
+                rows = future.result()
+            except BrokenProcessPool:
+                lost.append(futures[future])
+                continue
+            handle(rows)
+
+    try:
+        try:
+            collect(as_completed(futures))
+        except KeyboardInterrupt:
+            interrupted = True
+            for future in pending:
+                future.cancel()
+            try:
+                collect(as_completed([f for f in pending if not f.cancelled()]))
+            except KeyboardInterrupt:
+                pass  # a second Ctrl-C: stop waiting for the chunks in hand
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
+    return interrupted, lost
+
+
+def _run_dask(fingerprint: str, case: Case, todo: Sequence[tuple[int, dict]], scheduler: str | None, jobs: int,
+              chunk_size: int | None, handle: Handler) -> tuple[bool, str | None]:
+    """Solve chunks on a Dask cluster at `scheduler` (or a local one with `jobs` worker processes)."""
+    try:
+        from distributed import Client, LocalCluster, as_completed as dask_completed
+    except ImportError:
+        raise SpecError("--executor dask needs dask.distributed: pip install 'capopt[cluster]'") from None
+    cluster = None if scheduler else LocalCluster(n_workers=jobs, threads_per_worker=1, dashboard_address=None)
+    try:
+        client = Client(scheduler or cluster)
+    except (OSError, TimeoutError) as exc:
+        raise SpecError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    problem, interrupted = None, False
+    try:
+        workers = sum(client.nthreads().values()) or 1
+        [case_future] = client.scatter([case], broadcast=True)
+        futures = [client.submit(solve_chunk, fingerprint, case_future, chunk, pure=False)
+                   for chunk in _chunks(todo, workers, chunk_size)]
+        try:
+            for future in dask_completed(futures):
+                try:
+                    rows = future.result()
+                except Exception as exc:  # KilledWorker, a lost connection: those scenarios stay unfinished
+                    problem = f"a Dask task failed ({type(exc).__name__}: {exc})"
+                    continue
+                handle(rows)
+        except KeyboardInterrupt:
+            interrupted = True
+            client.cancel([f for f in futures if not f.done()])
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return interrupted, problem
+
+
+@contextmanager
+def _progress(enabled: bool, total: int, label: str) -> Iterator[Callable[[int], None]]:
+    if not enabled or total == 0:
+        yield lambda n: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True,
+                           width=30) as bar:
+        yield bar.update
+
+
+# ---- the sweep --------------------------------------------------------------------------------------------------
+
+def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str | Path, *, resume: bool = False,
+              overwrite: bool = False, executor: str = "local", jobs: int | None = None, scheduler: str | None = None,
+              chunk_size: int | None = None, progress: bool = True,
+              about: Mapping[str, object] | None = None) -> SweepResult:
+    """Solve every scenario (a {parameter key: value} mapping) of `case` into `out_dir`; see the module doc.
+
+    `jobs`: local worker processes (default: the machine's cores, 1 for small sweeps, which then run in this
+    process); `about`: extra items for sweep.json (e.g. the model file and the specs).
+    SpecError for a bad scenario or a folder that cannot be resumed.
+    """
+    if executor not in EXECUTORS:
+        raise SpecError(f"unknown executor '{executor}': choose one of {', '.join(EXECUTORS)}")
+    if scheduler and executor != "dask":
+        raise SpecError("--scheduler needs --executor dask")
+    out_dir = Path(out_dir)
+    numbered = []
+    for number, scenario in enumerate(scenarios):
+        try:
+            params = {parse_key(k).text: canonical(v) for k, v in scenario.items()}
+            check_params(case, params)
+        except ValueError as exc:
+            raise SpecError(f"scenario {number}: {exc}") from None
+        numbered.append((number, params))
+    keys = list(dict.fromkeys(k for _, params in numbered for k in params))
+    fingerprint = case_fingerprint(case)
+    meta = {"case": case.name, "model_file": case.source, "case_fingerprint": fingerprint, "parameters": keys,
+            "scenarios": len(numbered), **(about or {})}
+    store = ResultStore(out_dir, result_columns(case, keys), meta, resume=resume, overwrite=overwrite)
+    todo = [(n, p) for n, p in numbered if scenario_id(p) not in store.done]
+    todo = [todo[i] for i in neighbour_order([p for _, p in todo])]
+    result = SweepResult(out_dir, total=len(numbered), skipped=len(numbered) - len(todo))
+    workers = jobs or ((os.cpu_count() or 1) if len(todo) >= 200 else 1)
+    started = time.perf_counter()
+    try:
+        with _progress(progress, len(todo), f"{case.name}: {len(todo)} scenarios") as advance:
+            def handle(rows: list[dict]) -> None:
+                store.append(rows)
+                result.solved += len(rows)
+                result.statuses.update(str(r["status"]) for r in rows)
+                advance(len(rows))
+
+            if executor == "dask":
+                result.interrupted, result.problem = _run_dask(fingerprint, case, todo, scheduler, workers,
+                                                               chunk_size, handle)
+            elif workers == 1:
+                result.interrupted, result.problem = _run_inline(fingerprint, case, todo, handle)
+            else:
+                result.interrupted, result.problem = _run_pool(fingerprint, case, _chunks(todo, workers, chunk_size),
+                                                               workers, handle)
+    finally:
+        store.close()
+        result.seconds = time.perf_counter() - started
+    try:
+        result.files = write_outputs(case, out_dir, keys, meta)
+    except KeyboardInterrupt:  # results.csv is complete; only the xlsx and charts are skipped
+        result.interrupted = True
+        result.files = [out_dir / RESULTS_CSV]
+    return result
+
+
+def write_outputs(case: Case, out_dir: Path, keys: Sequence[str], meta: Mapping[str, object]) -> list[Path]:
+    """results.xlsx and the charts from the rows in results.csv (after a run, finished or not)."""
+    frame = read_results(out_dir)
+    files = [out_dir / RESULTS_CSV]
+    if len(frame):
+        files.append(write_xlsx(frame, meta, out_dir / RESULTS_XLSX))
+        base = ScenarioSolver(case).solve({})
+        files += write_charts(frame, keys, out_dir, base_npv_usd=base.npv_usd if base.status == "optimal" else None)
+    return files

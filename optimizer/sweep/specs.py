@@ -1,0 +1,201 @@
+"""Which scenarios to run: `--vary` specs (grids, lists, random ranges), scenario files, ids and run order.
+
+A spec is `KEY=VALUES` (KEY as in `params`):
+
+    hashprice=0.5:1.5:11      grid: 11 evenly spaced values from 0.5 to 1.5, ends included
+    ai_capex=0.8,1,1.25       list
+    set:discount_rate=0.08    one value
+    energy_price=0.7~1.3      uniform random range; needs a sample count (`--samples N`, seeded by `--seed`)
+
+The scenarios are every combination of the scenario-file rows, the grid and list values, and the random draws.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .params import ParamKey, parse_key
+
+MAX_SCENARIOS = 1_000_000
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_GRID = re.compile(rf"^({_NUMBER}):({_NUMBER}):(\d+)$")
+_RANGE = re.compile(rf"^({_NUMBER})~({_NUMBER})$")
+_LIST = re.compile(rf"^{_NUMBER}(?:,{_NUMBER})*$")
+
+
+class SpecError(ValueError):
+    """A scenario spec or scenario file that cannot be read; the message is one line for the user."""
+
+
+def canonical(value: float) -> float:
+    """A value rounded to 12 significant digits, so grids give clean, reproducible parameters."""
+    return float(f"{float(value):.12g}")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One `--vary` spec: the key and either its values (grid, list, single) or a random range."""
+
+    key: ParamKey
+    values: tuple[float, ...] = ()
+    random_range: tuple[float, float] | None = None
+
+    @property
+    def is_random(self) -> bool:
+        return self.random_range is not None
+
+
+def parse_vary(spec: str) -> Axis:
+    """Parse `KEY=VALUES`; SpecError with a one-line reason if it is malformed or a value is invalid."""
+    if "=" not in spec:
+        raise SpecError(f"--vary '{spec}': expected KEY=VALUES, e.g. hashprice=0.5:1.5:11")
+    text, values_text = (part.strip() for part in spec.split("=", 1))
+    try:
+        key = parse_key(text)
+    except ValueError as exc:
+        raise SpecError(f"--vary '{spec}': {exc}") from None
+    values_text = values_text.replace(" ", "")
+    axis: Axis
+    if grid := _GRID.match(values_text):
+        low, high, count = float(grid.group(1)), float(grid.group(2)), int(grid.group(3))
+        if count < 1:
+            raise SpecError(f"--vary '{spec}': a grid LOW:HIGH:N needs N >= 1")
+        axis = Axis(key, tuple(canonical(v) for v in np.linspace(low, high, count)))
+    elif rng := _RANGE.match(values_text):
+        low, high = float(rng.group(1)), float(rng.group(2))
+        if not low < high:
+            raise SpecError(f"--vary '{spec}': a random range LOW~HIGH needs LOW < HIGH")
+        axis = Axis(key, random_range=(low, high))
+    elif _LIST.match(values_text):
+        axis = Axis(key, tuple(dict.fromkeys(canonical(v) for v in values_text.split(","))))
+    else:
+        raise SpecError(f"--vary '{spec}': values must be LOW:HIGH:N, A,B,C, a number, or LOW~HIGH")
+    for value in axis.random_range or axis.values:
+        problem = key.check(value)
+        if problem:
+            raise SpecError(f"--vary '{spec}': {problem}")
+    return axis
+
+
+def scenario_id(params: Mapping[str, float]) -> str:
+    """A stable id of a scenario: a hash of its keys and values (order does not matter)."""
+    canon = {parse_key(k).text: repr(canonical(v)) for k, v in params.items()}
+    return hashlib.sha1(json.dumps(canon, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def read_scenario_file(path: str | Path, ignore: Iterable[str] = ()) -> list[dict[str, float]]:
+    """Scenarios from a CSV or .xlsx file: one row each, one column per parameter key; a blank cell leaves that
+    parameter as in the inputs. Columns in `ignore` are skipped (so a sweep's results.csv can be read back)."""
+    path = Path(path)
+    try:
+        frame = (pd.read_excel(path, dtype=str) if path.suffix.lower() in (".xlsx", ".xlsm")
+                 else pd.read_csv(path, dtype=str, skipinitialspace=True))
+    except FileNotFoundError:
+        raise SpecError(f"scenario file {path} not found") from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise SpecError(f"scenario file {path}: cannot read it ({exc})".replace("\n", " ")) from None
+    ignored = set(ignore)
+    keys: dict[str, str] = {}
+    for column in frame.columns:
+        if column in ignored:
+            continue
+        try:
+            keys[column] = parse_key(str(column)).text
+        except ValueError as exc:
+            raise SpecError(f"scenario file {path}: column '{column}': {exc}") from None
+        if list(keys.values()).count(keys[column]) > 1:
+            raise SpecError(f"scenario file {path}: parameter {keys[column]} has more than one column")
+    if not keys:
+        raise SpecError(f"scenario file {path}: no parameter columns")
+    rows = []
+    for i, record in enumerate(frame[list(keys)].itertuples(index=False, name=None)):
+        params = {}
+        for (column, key), cell in zip(keys.items(), record):
+            if cell is None or (isinstance(cell, float) and math.isnan(cell)) or str(cell).strip() == "":
+                continue
+            try:
+                value = canonical(float(str(cell).strip()))
+            except ValueError:
+                raise SpecError(f"scenario file {path}: row {i + 2}, column {column}: expected a number, "
+                                f"found '{cell}'") from None
+            problem = parse_key(key).check(value)
+            if problem:
+                raise SpecError(f"scenario file {path}: row {i + 2}, column {column}: {problem}")
+            params[key] = value
+        rows.append(params)
+    return rows
+
+
+def build_scenarios(axes: Sequence[Axis], *, samples: int | None = None, seed: int = 0,
+                    file_rows: Sequence[Mapping[str, float]] | None = None) -> list[dict[str, float]]:
+    """Every combination of file rows x grid/list values x random draws, each as {key: value}, duplicates dropped."""
+    texts = [a.key.text for a in axes]
+    file_keys = {k for row in file_rows or () for k in row}
+    repeated = {k for k in texts if texts.count(k) > 1} | (set(texts) & file_keys)
+    if repeated:
+        raise SpecError(f"parameter {', '.join(sorted(repeated))} is given more than once")
+    fixed = [a for a in axes if not a.is_random]
+    random = [a for a in axes if a.is_random]
+    if random and not samples:
+        raise SpecError(f"the random range of {random[0].key.text} needs a sample count (--samples N)")
+    if samples and not random:
+        raise SpecError("--samples needs at least one random range LOW~HIGH in --vary")
+    if samples is not None and samples < 1:
+        raise SpecError("--samples must be at least 1")
+    rows = list(file_rows) if file_rows is not None else [{}]
+    count = len(rows) * math.prod(len(a.values) for a in fixed) * (samples or 1)
+    if count > MAX_SCENARIOS:
+        raise SpecError(f"{count:,} scenarios is more than the {MAX_SCENARIOS:,} one sweep may hold")
+    if random:
+        lows, highs = (np.array([a.random_range[i] for a in random]) for i in (0, 1))  # type: ignore[index]
+        draws = np.random.default_rng(seed).uniform(lows, highs, size=(samples, len(random)))  # type: ignore[arg-type]
+        draw_params = [{a.key.text: canonical(v) for a, v in zip(random, draw)} for draw in draws]
+    else:
+        draw_params = [{}]
+    scenarios: dict[str, dict[str, float]] = {}
+    for row in rows:
+        for combo in itertools.product(*(a.values for a in fixed)):
+            base = {**row, **{a.key.text: v for a, v in zip(fixed, combo)}}
+            for draw in draw_params:
+                params = {**base, **draw}
+                scenarios.setdefault(scenario_id(params), params)
+    return list(scenarios.values())
+
+
+def neighbour_order(scenarios: Sequence[Mapping[str, float]], greedy_limit: int = 5000) -> list[int]:
+    """An order in which each scenario is close to the one before (so a warm start has little to change).
+
+    Parameters are scaled to their range in the sweep; up to `greedy_limit` scenarios a nearest-neighbour chain
+    from the first, beyond that a lexicographic order.
+    """
+    n = len(scenarios)
+    keys = list(dict.fromkeys(k for s in scenarios for k in s))
+    if n < 3 or not keys:
+        return list(range(n))
+    matrix = np.array([[s.get(k, np.nan) for k in keys] for s in scenarios], dtype=float)
+    matrix = np.where(np.isnan(matrix), np.nanmedian(matrix, axis=0)[None, :], matrix)  # every key has a value
+    spread = np.ptp(matrix, axis=0)
+    matrix = (matrix - matrix.min(axis=0)) / np.where(spread > 0, spread, 1.0)
+    if n > greedy_limit:
+        return list(np.lexsort(matrix.T[::-1]))
+    order = [0]
+    left = np.ones(n, bool)
+    left[0] = False
+    current = matrix[0]
+    for _ in range(n - 1):
+        distance = np.abs(matrix - current).sum(axis=1)
+        distance[~left] = np.inf
+        nxt = int(np.argmin(distance))
+        order.append(nxt)
+        left[nxt] = False
+        current = matrix[nxt]
+    return order
