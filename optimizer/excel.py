@@ -34,7 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .errors import InputProblem
 from .horizon import Horizon
-from .readers import RawTable, _display
+from .readers import RawTable, display_path
 from .report import FORMULA_PREFIXES, atomic_file
 from .schema import TABLE_BY_NAME, TABLES, Column, Table
 from .validate import Inputs
@@ -82,7 +82,7 @@ def _load(path: Path, *, data_only: bool) -> Workbook:
 def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[InputProblem]]:
     """Read every table of the schema from the sheets of one workbook (`.xlsx`), as text like the CSV reader."""
     path = Path(path)
-    book_name = _display(path)
+    book_name = display_path(path)
     if not path.is_file():
         return {}, [InputProblem(book_name, "input workbook not found")]
     try:

@@ -27,7 +27,8 @@ class RawTable:
     rows: list[int]
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """`path` as a planner reads it in a message: relative to the working folder where it can be."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -40,10 +41,10 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[InputProble
     tables: dict[str, RawTable] = {}
     if not folder.is_dir():
         found = "a file, expected a folder of CSV files" if folder.exists() else "input folder not found"
-        return tables, [InputProblem(_display(folder), found)]
+        return tables, [InputProblem(display_path(folder), found)]
     for table in TABLES:
         path = folder / f"{table.name}.csv"
-        source = _display(path)
+        source = display_path(path)
         if path.is_dir():
             problems.append(InputProblem(source, "is a folder, expected a CSV file"))
         elif not path.is_file():
@@ -57,14 +58,14 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[InputProble
     known = {f"{t.name}.csv" for t in TABLES}
     for path in sorted(folder.glob("*.csv")):
         if path.name not in known:
-            problems.append(InputProblem(_display(path), f"unknown table ignored (expected one of: {', '.join(sorted(known))})",
+            problems.append(InputProblem(display_path(path), f"unknown table ignored (expected one of: {', '.join(sorted(known))})",
                                          warning=True))
     return tables, problems
 
 
 def read_csv_file(path: Path, name: str) -> tuple[RawTable | None, list[InputProblem]]:
     """Read one CSV file (UTF-8, optional BOM, any line endings) as table `name`; None if it cannot be read."""
-    source = _display(path)
+    source = display_path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:

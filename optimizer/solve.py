@@ -61,7 +61,8 @@ def _solver(name: str, time_limit_s: float | None) -> pulp.LpSolver:
     raise ValueError(f"unknown solver {name!r}: choose one of {', '.join(SOLVERS)}")
 
 
-def _highs_status(problem: pulp.LpProblem) -> tuple[str, str]:
+def highs_status(problem: pulp.LpProblem) -> tuple[str, str]:
+    """(status, detail) of the last HiGHS run on `problem`."""
     import highspy
 
     status = problem.solverModel.getModelStatus()
@@ -77,7 +78,8 @@ def _highs_status(problem: pulp.LpProblem) -> tuple[str, str]:
     return names.get(status, "error"), f"HiGHS: {problem.solverModel.modelStatusToString(status)}"
 
 
-def _cbc_status(problem: pulp.LpProblem) -> tuple[str, str]:
+def cbc_status(problem: pulp.LpProblem) -> tuple[str, str]:
+    """(status, detail) of the last CBC run on `problem`."""
     if problem.status == pulp.LpStatusOptimal and problem.sol_status == pulp.LpSolutionOptimal:
         return "optimal", "CBC: optimal"
     if problem.status == pulp.LpStatusOptimal:  # a solution, but optimality was not proven: CBC stopped early
@@ -94,7 +96,7 @@ def run_solver(model: CapacityModel, solver: str = "highs", time_limit_s: float 
         model.problem.solve(_solver(solver, time_limit_s))
     except pulp.PulpSolverError as exc:
         return SolveOutcome("error", solver, time.perf_counter() - started, f"{solver}: {exc}")
-    status, detail = _highs_status(model.problem) if solver == "highs" else _cbc_status(model.problem)
+    status, detail = highs_status(model.problem) if solver == "highs" else cbc_status(model.problem)
     return SolveOutcome(status, solver, time.perf_counter() - started, detail)
 
 

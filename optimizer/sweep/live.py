@@ -32,7 +32,7 @@ from ..model import CapacityModel, build_model
 from ..model.build import PULP4_DEPRECATION
 from ..model.data import ModelData, model_data
 from ..model.objective import CashFlowPart, objective_parts
-from ..solve import _highs_status, run_solver
+from ..solve import highs_status, run_solver
 from .params import apply_scenario
 
 # Building swaps process-wide state (warning filters, file descriptor 1 while HiGHS starts): one thread at a time.
@@ -199,7 +199,7 @@ class LiveModel:
 
     def solution(self, seconds: float | None = None) -> Solution:
         """The current HiGHS result as a `Solution` (the first build's time if `seconds` is not given)."""
-        status, detail = _highs_status(self.model.problem)
+        status, detail = highs_status(self.model.problem)
         iterations = int(self.highs.getInfo().simplex_iteration_count)
         seconds = self._seconds if seconds is None else seconds
         if status != "optimal":
