@@ -61,7 +61,7 @@ class Case:
     def from_tables(cls, tables: dict[str, pd.DataFrame], *, start: str, periods: int, months_per_period: int = 1,
                     discount_rate: float = 0.0, name: str = "case", solver: str = "highs",
                     time_limit_s: float | None = None, terminal_value: str = "none",
-                    ai_life_years: float | None = None, asic_life_years: float | None = None) -> "Case":
+                    ai_life_years: float | None = None, asic_life_years: float | None = None) -> Case:
         """Build a case from pandas frames keyed by table name (columns as in MODEL.md, NaN = blank)."""
         horizon, problems = _horizon("<tables>", {"start": start, "periods": periods,
                                                   "months_per_period": months_per_period,

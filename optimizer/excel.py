@@ -229,7 +229,7 @@ def put(ws: Worksheet, row: int, column: int, value: object, number_format: str 
 def style_header(ws: Worksheet, columns: list[str], *, freeze: str = "A2") -> None:
     """Bold header row 1, frozen panes at `freeze`, an autofilter over the table, landscape print with row 1
     repeated on every page (wide tables print over several pages rather than too small to read)."""
-    for i, name in enumerate(columns, start=1):
+    for i in range(1, len(columns) + 1):
         cell = ws.cell(row=1, column=i)
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL

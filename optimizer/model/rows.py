@@ -31,7 +31,7 @@ class LinearRows:
         self._vars.append(variables[keep])
         self._coefs.append(coefs[keep])
 
-    def add_rows(self, other: "LinearRows", scale: np.ndarray | float = 1.0) -> None:
+    def add_rows(self, other: LinearRows, scale: np.ndarray | float = 1.0) -> None:
         """Add every term of `other` (same shape), its coefficients times `scale` per row."""
         scale_flat = np.broadcast_to(np.asarray(scale, dtype=float), self.shape).ravel()
         for rows, variables, coefs in zip(other._rows, other._vars, other._coefs):

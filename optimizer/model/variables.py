@@ -48,7 +48,7 @@ def create_variables(data: ModelData) -> Variables:
     `buy_m` only from `available_from` on; `short_c` only for tranches with a penalty;
     `spot_a` only in periods whose spot market takes some MW.
     """
-    S, F, C, T = data.n_sites, data.n_models, data.n_tranches, data.n_periods
+    S, F, T = data.n_sites, data.n_models, data.n_periods
     t = np.arange(T)
     pairs = np.broadcast_to(mining_pairs(data)[:, :, None], (S, F, T))
     can_buy = (~np.isnan(data.price_usd_per_mw)[:, None] & (t[None, :] >= data.available_from_t[:, None]))
