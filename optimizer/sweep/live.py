@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import threading
 import time
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ import numpy as np
 
 from ..case import Case
 from ..model import CapacityModel, build_model
-from ..model.build import PULP4_DEPRECATION
+from ..model.build import pulp3_quiet
 from ..model.data import ModelData, model_data
 from ..model.objective import CashFlowPart, objective_parts
 from ..solve import highs_status, run_solver
@@ -90,8 +89,7 @@ class LiveModel:
 
     def __init__(self, case: Case):
         started = time.perf_counter()
-        with _BUILD_LOCK, warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=PULP4_DEPRECATION, category=DeprecationWarning)
+        with _BUILD_LOCK, pulp3_quiet():
             self.model = build_model(case)
             run_solver(self.model, "highs", case.solver.time_limit_s)
         self.highs: highspy.Highs = self.model.problem.solverModel
