@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -102,6 +103,18 @@ def _new_workbook_path(path: str, force: bool) -> Path:
     return target
 
 
+def _write_workbook(write: Callable[[], tuple[Path, Path | None]], file: str) -> None:
+    """Run `write` (template or convert): bad input exits 2, a failed write exits 1, else say what was written."""
+    try:
+        workbook, model_path = write()
+    except InputError as error:
+        _fail_input(error)
+    except OSError as error:
+        click.echo(f"error: cannot write {file}: {error.strerror or error}", err=True)
+        sys.exit(1)
+    _wrote(workbook, model_path)
+
+
 def _wrote(workbook: Path, model_path: Path | None) -> None:
     click.echo(f"wrote {workbook}")
     model = model_path or workbook.with_suffix(".yaml")
@@ -139,12 +152,7 @@ def template(file: str, start: str, periods: int, months_per_period: str, discou
     if parsed is None:
         raise click.BadParameter(f"expected a month YYYY-MM, found '{start}'", param_hint="--start")
     horizon = Horizon(f"{parsed[0]:04d}-{parsed[1]:02d}", periods, int(months_per_period), discount_rate)
-    try:
-        workbook, model_path = write_template(target, horizon)
-    except OSError as error:
-        click.echo(f"error: cannot write {file}: {error.strerror or error}", err=True)
-        sys.exit(1)
-    _wrote(workbook, model_path)
+    _write_workbook(lambda: write_template(target, horizon), file)
 
 
 @main.command()
@@ -157,14 +165,7 @@ def convert(model_file: str, file: str, force: bool) -> None:
     from .template import convert_case
 
     target = _new_workbook_path(file, force)
-    try:
-        workbook, model_path = convert_case(Path(model_file), target)
-    except InputError as error:
-        _fail_input(error)
-    except OSError as error:
-        click.echo(f"error: cannot write {file}: {error.strerror or error}", err=True)
-        sys.exit(1)
-    _wrote(workbook, model_path)
+    _write_workbook(lambda: convert_case(Path(model_file), target), file)
 
 
 @main.command()
