@@ -71,12 +71,13 @@ def read_plan(model: CapacityModel, outcome: SolveOutcome) -> Plan:
     S, F, T = d.n_sites, d.n_models, d.n_periods
     labels = d.horizon.labels
     val = {name: _values(arr) for name, arr in v.items()}
+    value_of = {id(arr): val[name] for name, arr in v.items()}  # cash-flow parts hold these same variable arrays
     committed = _expression_values(e.ai_committed_mw)
 
     # cash flows by term, site and period
     flows = {term: np.zeros((S, T)) for term in REVENUES + COSTS + (TERMINAL,)}
     for part in model.cash_flows:
-        amount = part.usd_per_mw * _values(part.variables)
+        amount = part.usd_per_mw * value_of[id(part.variables)]
         np.add.at(flows[part.term], (part.site.ravel(), part.period.ravel()), amount.ravel())
     terminal_value = flows.pop(TERMINAL)  # by site and period of purchase; valued at the horizon's end
     cash_flow = sum(flows[t] for t in REVENUES) - sum(flows[t] for t in COSTS)
