@@ -1,7 +1,6 @@
 """capopt: split power and floor space between Bitcoin mining and AI hosting with a linear program."""
 from .case import Case, load
 from .errors import InputError, InputProblem, NoPlanError
-from .results import Plan
-from .solve import solve
+from .results import Plan, solve
 
 __all__ = ["Case", "InputError", "InputProblem", "NoPlanError", "Plan", "load", "solve"]

@@ -18,15 +18,18 @@ SOLVERS = ("highs", "cbc")
 _MODEL_KEYS = {"name", "description", "inputs", "start", "periods", "months_per_period", "discount_rate", "solver",
                "terminal_value", "ai_life_years", "asic_life_years"}
 TERMINAL_VALUES = ("none", "depreciated")
-_SOLVER_KEYS = {"name", "time_limit_s"}
+_SOLVER_KEYS = {"name", "time_limit_s", "mip_gap"}
+DEFAULT_MIP_GAP = 1e-4
 
 
 @dataclass(frozen=True)
 class SolverSettings:
-    """Which solver and how long it may take (seconds; None = no limit)."""
+    """Which solver, how long it may take (seconds; None = no limit) and, for a MILP, the relative gap at which
+    the search stops (0 = prove optimality)."""
 
     name: str = "highs"
     time_limit_s: float | None = None
+    mip_gap: float = DEFAULT_MIP_GAP
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,13 @@ class Case:
         problems += read_problems
         inputs = validate_tables(raw, horizon, read_problems=problems, contract_end_beyond_horizon=options.depreciated)
         return cls(name, horizon, inputs, SolverSettings(solver, time_limit_s), options=options)
+
+    def solver_settings(self, *, solver: str | None = None, time_limit_s: float | None = None,
+                        mip_gap: float | None = None) -> SolverSettings:
+        """The model file's solver settings with any of them overridden (e.g. from the command line)."""
+        return SolverSettings((solver or self.solver.name).lower(),
+                              self.solver.time_limit_s if time_limit_s is None else time_limit_s,
+                              self.solver.mip_gap if mip_gap is None else mip_gap)
 
     @property
     def warnings(self) -> list[InputProblem]:
@@ -209,7 +219,8 @@ def _solver_settings(source: str, value: object) -> tuple[SolverSettings, list[I
     if isinstance(value, str):
         value = {"name": value}
     if not isinstance(value, dict):
-        return SolverSettings(), [InputProblem(source, "solver must be a name or a mapping {name, time_limit_s}, "
+        return SolverSettings(), [InputProblem(source, "solver must be a name or a mapping {name, time_limit_s, "
+                                               "mip_gap}, "
                                                f"found {_found(value)}",
                                                column="solver")]
     problems = [InputProblem(source, f"unknown key '{k}' ignored", column=f"solver.{k}", warning=True)
@@ -224,7 +235,12 @@ def _solver_settings(source: str, value: object) -> tuple[SolverSettings, list[I
         problems.append(InputProblem(source, f"time_limit_s must be a number of seconds > 0, found {_found(limit)}",
                                      column="solver.time_limit_s"))
         limit = None
-    return SolverSettings(name, None if limit is None else float(limit)), problems
+    gap = value.get("mip_gap", DEFAULT_MIP_GAP)
+    if isinstance(gap, bool) or not isinstance(gap, (int, float)) or not 0 <= gap < 1:
+        problems.append(InputProblem(source, f"mip_gap must be a relative gap in [0, 1), e.g. 0.0001, found "
+                                     f"{_found(gap)}", column="solver.mip_gap"))
+        gap = DEFAULT_MIP_GAP
+    return SolverSettings(name, None if limit is None else float(limit), float(gap)), problems
 
 
 def read_model_file(path: str | Path) -> tuple[dict, Horizon, ModelOptions, SolverSettings, dict[str, RawTable],

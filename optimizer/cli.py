@@ -74,7 +74,7 @@ def solve(model_file: str, out_dir: str | None, formats: tuple[str, ...], plots:
           time_limit_s: float | None, quiet: bool) -> None:
     """Solve MODEL_FILE and print the plan; with --out, write it as files."""
     from .report import summary_text, write_plan
-    from .solve import solve as solve_case
+    from .results import solve as solve_case
 
     if not out_dir and (plots or formats != ("csv",)):
         raise click.UsageError("--format and --plots need --out DIR (the folder to write the plan to)")

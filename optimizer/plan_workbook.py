@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .excel import (add_input_sheets, fit_widths, inputs_as_frames, print_landscape, put, save_workbook,
                     style_header)
-from .model.objective import COSTS, REVENUES
+from .model.objective import TERMS
 from .results import Plan
 
 PLAN_SHEETS = {
@@ -35,15 +35,6 @@ _FROZEN = {"site_periods": "C2", "miner_periods": "D2", "contract_periods": "E2"
 _USD = "#,##0"
 _MW = "0.0"
 _MINING_COLOR, _AI_COLOR, _BUILD_COLOR, _MARK_COLOR = "F7931A", "1F77B4", "9ECAE9", "7F7F7F"
-_TERM_LABELS = {
-    "mining_revenue_usd": "Mining revenue",
-    "contract_revenue_usd": "AI contract revenue",
-    "spot_revenue_usd": "AI spot revenue",
-    "shortfall_penalty_usd": "Shortfall penalties",
-    "energy_cost_usd": "Energy",
-    "opex_usd": "Fixed opex",
-    "capex_usd": "Capex",
-}
 
 
 def plan_number_format(column: str) -> str:
@@ -102,9 +93,9 @@ def _key_figures(plan: Plan) -> list[tuple[str, object, str, str | None]]:
         ("", None, "", None),
         ("Present value by term", None, "", None),
     ]
-    for term in REVENUES + COSTS:
-        sign = 1.0 if term in REVENUES else -1.0
-        rows.append((f"  {_TERM_LABELS.get(term, term)}", sign * s["present_value_usd"][term], "USD", _USD))
+    for term in TERMS:
+        rows.append((f"  {term.label[0].upper()}{term.label[1:]}", term.sign * s["present_value_usd"][term.name], "USD",
+                     _USD))
     revenue_last = last["mining_revenue_usd"] + last["ai_revenue_usd"]
     rows += [
         ("", None, "", None),

@@ -13,17 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from .model.objective import TERMS
 from .results import Plan
 
-_TERM_LABELS = {
-    "mining_revenue_usd": "mining revenue",
-    "contract_revenue_usd": "AI contract revenue",
-    "spot_revenue_usd": "AI spot revenue",
-    "shortfall_penalty_usd": "shortfall penalties",
-    "energy_cost_usd": "energy",
-    "opex_usd": "fixed opex",
-    "capex_usd": "capex",
-}
 
 
 def _musd(value: float) -> str:
@@ -41,9 +33,9 @@ def summary_text(plan: Plan) -> str:
         "",
         "present value by term, M USD:",
     ]
-    for term, label in _TERM_LABELS.items():
-        sign = "+" if term in ("mining_revenue_usd", "contract_revenue_usd", "spot_revenue_usd") else "-"
-        lines.append(f"  {sign} {label:<22}{_musd(s['present_value_usd'][term]):>12}")
+    for term in TERMS:
+        sign = "+" if term.sign > 0 else "-"
+        lines.append(f"  {sign} {term.label:<22}{_musd(s['present_value_usd'][term.name]):>12}")
     tv = s["terminal_value"]
     if tv["method"] != "none":
         lines.append(f"  + {'terminal value':<22}{_musd(tv['present_value_usd']):>12}   (not a cash flow: "

@@ -1,79 +1,76 @@
-"""Assemble the LP: parameters, variables, shared expressions, every constraint family and the objective."""
+"""Assemble the model: parameters, variables, shared expressions, every constraint family and the objective."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-import pulp
 
 from ..case import Case
 from .constraints import FAMILIES
 from .data import ModelData, model_data
 from .expressions import Expressions, build_expressions
-from .objective import CashFlowPart, npv_expression, objective_parts
-from .rows import ConstraintBlock
+from .lp import LinearProgram, RowBlock
+from .objective import CashFlowPart, npv_costs, objective_parts
 from .variables import Variables, create_variables
-
-
-# capopt pins PuLP 3.3 (Python 3.11); its notices about the PuLP 4 API do not concern the user.
-PULP4_DEPRECATION = r".*(PuLP 4\.0|deprecated and will be removed)"
-
-
-@contextlib.contextmanager
-def pulp3_quiet() -> Iterator[None]:
-    """Silence PuLP 3.3's notices about the PuLP 4 API inside this block."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=PULP4_DEPRECATION, category=DeprecationWarning)
-        yield
 
 
 @dataclass
 class CapacityModel:
-    """The PuLP problem with everything needed to read its solution back by site, model, tranche and period."""
+    """One plan's model: its data, variable blocks, shared expressions, row blocks and NPV parts, and the LP they
+    live in (in the extensive form of a scenario model, every scenario's `CapacityModel` shares one LP)."""
 
     case: Case
     data: ModelData
     variables: Variables
     expressions: Expressions
-    problem: pulp.LpProblem
+    lp: LinearProgram
     cash_flows: list[CashFlowPart] = field(default_factory=list)
-    constraints: dict[str, ConstraintBlock] = field(default_factory=dict)
+    constraints: dict[str, RowBlock] = field(default_factory=dict)
     build_seconds: float = 0.0
 
     @property
     def n_variables(self) -> int:
-        return sum(int((a != None).sum()) for _, a in self.variables.items())  # noqa: E711
+        return self.lp.n_columns
 
     @property
     def n_constraints(self) -> int:
-        return sum(len(b.constraints) for b in self.constraints.values())
+        return self.lp.n_rows
 
 
-def build_model(case: Case) -> CapacityModel:
-    """Build MODEL.md's linear program for `case`, in bulk."""
-    with pulp3_quiet():
-        return _build(case)
+@contextlib.contextmanager
+def no_garbage_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector: a build allocates many arrays and frees none of them, so the
+    collector's full passes would only cost time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
-def _build(case: Case) -> CapacityModel:
-    started = time.perf_counter()
-    data = model_data(case.inputs, case.horizon, case.options)
-    variables = create_variables(data)
-    model = CapacityModel(case, data, variables, build_expressions(data, variables),
-                          pulp.LpProblem(_problem_name(case.name), pulp.LpMaximize))
+def add_plan(lp: LinearProgram, case: Case, data: ModelData, *, shared: Variables | None = None,
+             commit_through_t: int = -1) -> CapacityModel:
+    """Add one plan's variables, expressions and constraint families to `lp` (its objective parts are kept, the
+    objective itself is set by the caller)."""
+    variables = create_variables(data, lp, shared, commit_through_t)
+    model = CapacityModel(case, data, variables, build_expressions(data, variables), lp)
     for family in FAMILIES:
         block = family.add(model)
         model.constraints[block.family] = block
-        for constraint in block.constraints:
-            model.problem.addConstraint(constraint)
-    model.cash_flows = objective_parts(data, variables)
-    model.problem.setObjective(npv_expression(model.cash_flows, data))
-    model.build_seconds = time.perf_counter() - started
+    model.cash_flows = objective_parts(data)
     return model
 
 
-def _problem_name(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name) or "capopt"
+def build_model(case: Case, data: ModelData | None = None) -> CapacityModel:
+    """Build the formulation's model for `case` in bulk: maximise the NPV (a MILP if extension A is used)."""
+    started = time.perf_counter()
+    with no_garbage_collection():
+        data = data or model_data(case.inputs, case.horizon, case.options)
+        model = add_plan(LinearProgram(), case, data)
+        model.lp.cost = npv_costs(model.cash_flows, data, model.variables, model.lp.n_columns)
+    model.build_seconds = time.perf_counter() - started
+    return model

@@ -26,6 +26,7 @@ class ModelData:
     discount_factor: np.ndarray
     end_discount_factor: float  # df of the period after the last: (1 + r) ** (-(T * months_per_period) / 12)
     hashprice_usd_per_ph_day: np.ndarray
+    capex_budget_usd: np.ndarray  # new capex money per period; NaN = no limit from that period on
     cumulative_budget_usd: np.ndarray  # inf where no limit
     spot_price_usd_per_kw_month: np.ndarray
     spot_max_mw: np.ndarray
@@ -57,6 +58,13 @@ class ModelData:
     tranche_price_usd_per_kw_month: np.ndarray
     tranche_penalty_usd_per_kw_month: np.ndarray  # NaN = hard
     tranche_passthrough: np.ndarray
+    tranche_contract: np.ndarray  # [C] index into contract_names
+    # per contract [K] (rows sharing a name); extension A: signed whole or not at all
+    contract_names: list[str]
+    contract_optional: np.ndarray
+    # extension A: whole AI halls per site [S], whole ASIC lots per model [F]; NaN = any amount
+    ai_block_mw: np.ndarray
+    lot_mw: np.ndarray
 
     @property
     def n_sites(self) -> int:
@@ -73,6 +81,10 @@ class ModelData:
     @property
     def n_periods(self) -> int:
         return self.horizon.periods
+
+    @property
+    def n_contracts(self) -> int:
+        return len(self.contract_names)
 
     @property
     def ph_per_mw(self) -> np.ndarray:
@@ -109,6 +121,9 @@ def model_data(inputs: Inputs, horizon: Horizon, options: ModelOptions | None = 
                              inputs.fleet["model"].map(model_index).to_numpy(int)),
                   inputs.fleet["installed_mw"].to_numpy(float))
 
+    contract_names = list(dict.fromkeys(contracts["contract"]))
+    contract_index = {name: k for k, name in enumerate(contract_names)}
+    optional = contracts.groupby("contract", sort=False)["optional"].first() if "optional" in contracts else None
     budget = periods["capex_budget_usd"].to_numpy(float)
     cumulative_budget = np.cumsum(np.where(np.isnan(budget), np.inf, budget))
     efficiency = miners["efficiency_j_per_th"].to_numpy(float)
@@ -125,6 +140,7 @@ def model_data(inputs: Inputs, horizon: Horizon, options: ModelOptions | None = 
         discount_factor=horizon.discount_factors,
         end_discount_factor=float((1.0 + horizon.discount_rate) ** (-(T * horizon.months_per_period) / 12.0)),
         hashprice_usd_per_ph_day=periods["hashprice_usd_per_ph_day"].to_numpy(float),
+        capex_budget_usd=budget,
         cumulative_budget_usd=cumulative_budget,
         spot_price_usd_per_kw_month=periods["ai_spot_price_usd_per_kw_month"].to_numpy(float),
         spot_max_mw=periods["ai_spot_max_mw"].to_numpy(float),
@@ -138,7 +154,7 @@ def model_data(inputs: Inputs, horizon: Horizon, options: ModelOptions | None = 
         ai_opex_usd_per_mw_month=sites["ai_opex_usd_per_mw_month"].to_numpy(float),
         ai_sqft_per_mw=sites["ai_sqft_per_mw"].to_numpy(float),
         ai_capex_usd_per_mw=sites["ai_capex_usd_per_mw"].to_numpy(float),
-        ai_lead_time_periods=sites["ai_lead_time_periods"].to_numpy(int),
+        ai_lead_time_periods=np.minimum(sites["ai_lead_time_periods"].to_numpy(int), T),  # >= T: never ready
         ai_max_mw=sites["ai_max_mw"].to_numpy(float),
         ai_installed_mw=sites["ai_installed_mw"].to_numpy(float),
         efficiency_j_per_th=efficiency,
@@ -154,4 +170,17 @@ def model_data(inputs: Inputs, horizon: Horizon, options: ModelOptions | None = 
         tranche_price_usd_per_kw_month=contracts["price_usd_per_kw_month"].to_numpy(float),
         tranche_penalty_usd_per_kw_month=contracts["shortfall_penalty_usd_per_kw_month"].to_numpy(float),
         tranche_passthrough=contracts["power_passthrough"].to_numpy(bool),
+        tranche_contract=contracts["contract"].map(contract_index).to_numpy(int),
+        contract_names=contract_names,
+        contract_optional=(np.zeros(len(contract_names), bool) if optional is None
+                           else optional.reindex(contract_names).fillna(False).to_numpy(bool)),
+        ai_block_mw=_optional_column(sites, "ai_block_mw"),
+        lot_mw=_optional_column(miners, "lot_mw"),
     )
+
+
+def _optional_column(frame, column: str) -> np.ndarray:
+    """A numeric column of extension A, NaN (any amount) where blank or absent."""
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    return frame[column].to_numpy(float)

@@ -18,34 +18,52 @@ share(t) = max(0, 1 - (months from the start of t to the horizon's end) / (12 * 
 months from the start of t to the horizon's end = (T - t) * months_per_period.
 Capacity installed before the horizon has no terminal value.
 
-Each term keeps, per variable, its USD per MW in its period, its site and its period, so the same numbers
-give the objective (times df_t) and the report (times the solution).
+Each part keeps, per variable, its USD per MW in its period, its site and its period, so the same numbers give the
+objective (times df_t) and the report (times the solution).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-import pulp
 
 from .data import ModelData
 from .variables import Variables
 
-REVENUES = ("mining_revenue_usd", "contract_revenue_usd", "spot_revenue_usd")
-COSTS = ("shortfall_penalty_usd", "energy_cost_usd", "opex_usd", "capex_usd")
-TERMINAL = "terminal_value_usd"
+
+@dataclass(frozen=True)
+class Term:
+    """A cash-flow term: its column name in the plan, its label in reports, +1 revenue / -1 cost, and which side's
+    revenue it is ("mining", "ai" or None for costs), from which the crossover period is found."""
+
+    name: str
+    label: str
+    sign: float
+    revenue_of: str | None = None
+
+
+TERMS: tuple[Term, ...] = (
+    Term("mining_revenue_usd", "mining revenue", 1.0, "mining"),
+    Term("contract_revenue_usd", "AI contract revenue", 1.0, "ai"),
+    Term("spot_revenue_usd", "AI spot revenue", 1.0, "ai"),
+    Term("shortfall_penalty_usd", "shortfall penalties", -1.0),
+    Term("energy_cost_usd", "energy", -1.0),
+    Term("opex_usd", "fixed opex", -1.0),
+    Term("capex_usd", "capex", -1.0),
+)
+TERM_BY_NAME = {term.name: term for term in TERMS}
+TERMINAL = Term("terminal_value_usd", "terminal value", 1.0)
 
 
 @dataclass
 class CashFlowPart:
-    """`usd_per_mw * variable` flows in `period` at `site`; `sign` +1 for revenue, -1 for cost.
+    """`usd_per_mw * variable` flows in `period` at `site` (arrays shaped like the variable's block).
 
     `at_horizon_end`: the amount is valued at the horizon's end (terminal value), not in `period`.
     """
 
-    term: str
-    sign: float
-    variables: np.ndarray
+    term: Term
+    variable: str
     usd_per_mw: np.ndarray
     site: np.ndarray
     period: np.ndarray
@@ -62,8 +80,8 @@ def _grid(*shape: int) -> list[np.ndarray]:
     return np.meshgrid(*(np.arange(n) for n in shape), indexing="ij")
 
 
-def cash_flow_parts(d: ModelData, v: Variables) -> list[CashFlowPart]:
-    """Every cash-flow term of MODEL.md's CF_t as flat parts (variables with their USD per MW)."""
+def cash_flow_parts(d: ModelData) -> list[CashFlowPart]:
+    """Every cash-flow term of CF_t as parts (a variable name with its USD per MW, site and period)."""
     S, F, C, T = d.n_sites, d.n_models, d.n_tranches, d.n_periods
     s3, f3, t3 = _grid(S, F, T)
     s2, t2 = _grid(S, T)
@@ -72,22 +90,24 @@ def cash_flow_parts(d: ModelData, v: Variables) -> list[CashFlowPart]:
     kw_months = 1000.0 * d.months
     energy_ai_usd_per_mw = d.energy_price_usd_per_mwh * d.hours[None, :] * d.ai_pue[:, None]  # [S, T]
     passthrough = d.tranche_passthrough[c2]
+    term = TERM_BY_NAME
     return [
-        CashFlowPart("mining_revenue_usd", 1, v.run_m,
+        CashFlowPart(term["mining_revenue_usd"], "run_m",
                      d.hashprice_usd_per_ph_day[t3] * d.days[t3] * d.ph_per_mw[f3], s3, t3),
-        CashFlowPart("contract_revenue_usd", 1, v.use_c, kw_months * d.tranche_price_usd_per_kw_month[c2], site_c, tc),
-        CashFlowPart("spot_revenue_usd", 1, v.spot_a, kw_months * d.spot_price_usd_per_kw_month[t2], s2, t2),
-        CashFlowPart("shortfall_penalty_usd", -1, v.short_c,
+        CashFlowPart(term["contract_revenue_usd"], "use_c", kw_months * d.tranche_price_usd_per_kw_month[c2], site_c,
+                     tc),
+        CashFlowPart(term["spot_revenue_usd"], "spot_a", kw_months * d.spot_price_usd_per_kw_month[t2], s2, t2),
+        CashFlowPart(term["shortfall_penalty_usd"], "short_c",
                      kw_months * np.nan_to_num(d.tranche_penalty_usd_per_kw_month)[c2], site_c, tc),
-        CashFlowPart("energy_cost_usd", -1, v.run_m,
+        CashFlowPart(term["energy_cost_usd"], "run_m",
                      d.energy_price_usd_per_mwh[s3, t3] * d.hours[t3] * d.mining_pue[s3], s3, t3),
-        CashFlowPart("energy_cost_usd", -1, v.use_c,
+        CashFlowPart(term["energy_cost_usd"], "use_c",
                      np.where(passthrough, 0.0, energy_ai_usd_per_mw[site_c, tc]), site_c, tc),
-        CashFlowPart("energy_cost_usd", -1, v.spot_a, energy_ai_usd_per_mw, s2, t2),
-        CashFlowPart("opex_usd", -1, v.cap_m, d.months * d.mining_opex_usd_per_mw_month[s3], s3, t3),
-        CashFlowPart("opex_usd", -1, v.cap_a, d.months * d.ai_opex_usd_per_mw_month[s2], s2, t2),
-        CashFlowPart("capex_usd", -1, v.build_a, d.ai_capex_usd_per_mw[s2], s2, t2),
-        CashFlowPart("capex_usd", -1, v.buy_m, np.nan_to_num(d.price_usd_per_mw)[f3], s3, t3),
+        CashFlowPart(term["energy_cost_usd"], "spot_a", energy_ai_usd_per_mw, s2, t2),
+        CashFlowPart(term["opex_usd"], "cap_m", d.months * d.mining_opex_usd_per_mw_month[s3], s3, t3),
+        CashFlowPart(term["opex_usd"], "cap_a", d.months * d.ai_opex_usd_per_mw_month[s2], s2, t2),
+        CashFlowPart(term["capex_usd"], "build_a", d.ai_capex_usd_per_mw[s2], s2, t2),
+        CashFlowPart(term["capex_usd"], "buy_m", np.nan_to_num(d.price_usd_per_mw)[f3], s3, t3),
     ]
 
 
@@ -97,7 +117,7 @@ def remaining_life_share(d: ModelData, life_years: float) -> np.ndarray:
     return np.maximum(0.0, 1.0 - months_to_end / (12.0 * life_years))
 
 
-def terminal_value_parts(d: ModelData, v: Variables) -> list[CashFlowPart]:
+def terminal_value_parts(d: ModelData) -> list[CashFlowPart]:
     """Depreciated value at the horizon's end of the MW built or bought in the horizon (option; else none)."""
     if not d.options.depreciated:
         return []
@@ -107,29 +127,25 @@ def terminal_value_parts(d: ModelData, v: Variables) -> list[CashFlowPart]:
     ai_share = remaining_life_share(d, d.options.ai_life_years)  # type: ignore[arg-type]
     asic_share = remaining_life_share(d, d.options.asic_life_years)  # type: ignore[arg-type]
     return [
-        CashFlowPart(TERMINAL, 1, v.build_a, d.ai_capex_usd_per_mw[s2] * ai_share[t2], s2, t2, at_horizon_end=True),
-        CashFlowPart(TERMINAL, 1, v.buy_m, np.nan_to_num(d.price_usd_per_mw)[f3] * asic_share[t3], s3, t3,
+        CashFlowPart(TERMINAL, "build_a", d.ai_capex_usd_per_mw[s2] * ai_share[t2], s2, t2, at_horizon_end=True),
+        CashFlowPart(TERMINAL, "buy_m", np.nan_to_num(d.price_usd_per_mw)[f3] * asic_share[t3], s3, t3,
                      at_horizon_end=True),
     ]
 
 
-def objective_parts(d: ModelData, v: Variables) -> list[CashFlowPart]:
+def objective_parts(d: ModelData) -> list[CashFlowPart]:
     """Every part of the NPV: the cash-flow terms of CF_t and, with the option on, the terminal value."""
-    return cash_flow_parts(d, v) + terminal_value_parts(d, v)
+    return cash_flow_parts(d) + terminal_value_parts(d)
 
 
-def npv_coefficients(parts: list[CashFlowPart], d: ModelData) -> dict[pulp.LpVariable, float]:
-    """Objective coefficient of every variable: sum over parts of sign * discount * usd_per_mw."""
-    coefs: dict[pulp.LpVariable, float] = {}
+def npv_costs(parts: list[CashFlowPart], d: ModelData, v: Variables, n_columns: int) -> np.ndarray:
+    """NPV per unit of every LP column: sum over parts of sign * discount * usd_per_mw."""
+    columns, weights = [], []
     for part in parts:
-        present = part.variables != None  # noqa: E711
-        weights = part.sign * part.discount(d)[present] * part.usd_per_mw[present]
-        for var, weight in zip(part.variables[present], weights):
-            if weight:
-                coefs[var] = coefs.get(var, 0.0) + float(weight)
-    return coefs
-
-
-def npv_expression(parts: list[CashFlowPart], d: ModelData) -> pulp.LpAffineExpression:
-    """The NPV to maximize."""
-    return pulp.LpAffineExpression(npv_coefficients(parts, d))
+        block = v[part.variable]
+        present = block.exists
+        columns.append(block.columns[present])
+        weights.append(part.term.sign * part.discount(d)[present] * part.usd_per_mw[present])
+    if not columns:
+        return np.zeros(n_columns)
+    return np.bincount(np.concatenate(columns), np.concatenate(weights), minlength=n_columns)

@@ -53,7 +53,7 @@ class Decision:
         or averaged (levels) over the selected periods."""
         if self.metric == "npv_usd":
             return solution.npv_usd
-        per_period = site_period_metric(solution, self.metric)[self.sites].sum(axis=0)[self.periods]
+        per_period = site_period_metric(solution.figures, self.metric)[self.sites].sum(axis=0)[self.periods]
         return float(per_period.sum() if self.metric in FLOWS else per_period.mean())
 
     def holds(self, measured: float) -> bool:

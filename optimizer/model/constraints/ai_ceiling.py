@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pulp
 
-from ..rows import ConstraintBlock, make_block
+from ..lp import INF, RowBlock
+
+DUAL = None
 
 
-def add(m) -> ConstraintBlock:
+def add(m) -> RowBlock:
     d = m.data
     rhs = np.repeat(d.ai_max_mw[:, None], d.n_periods, axis=1)
-    return make_block("ai_ceiling", ("site", "period"), m.expressions.ai_committed_mw, pulp.LpConstraintLE, rhs)
+    return m.lp.add_rows("ai_ceiling", ("site", "period"), m.expressions.ai_committed_mw, -INF, rhs)

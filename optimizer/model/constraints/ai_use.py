@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import numpy as np
-import pulp
 
 from ..expressions import ai_delivered_rows
-from ..rows import ConstraintBlock, make_block
+from ..lp import INF, RowBlock
+
+DUAL = None
 
 
-def add(m) -> ConstraintBlock:
+def add(m) -> RowBlock:
     d, v = m.data, m.variables
     s, t = np.meshgrid(np.arange(d.n_sites), np.arange(d.n_periods), indexing="ij")
     lhs = ai_delivered_rows(d, v)
     lhs.add(v.cap_a, -1.0, (s, t))
-    return make_block("ai_use", ("site", "period"), lhs.expressions(), pulp.LpConstraintLE, 0.0)
+    return m.lp.add_rows("ai_use", ("site", "period"), lhs, -INF, 0.0)

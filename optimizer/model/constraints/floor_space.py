@@ -2,17 +2,17 @@
                   + ai_sqft_per_mw_s * (cap_a[s,t] + sum(build_a[s,u] for u in t-L_s+1..t)) <= floor_sqft_s.
 
 Space under construction is taken, so converting a hall means first retiring the ASICs in it.
-Dual: present-value USD per sqft of floor at site s in period t.
 """
 from __future__ import annotations
 
 import numpy as np
-import pulp
 
-from ..rows import ConstraintBlock, make_block
+from ..lp import INF, Dual, RowBlock
+
+DUAL = Dual("floor space", "USD/sqft", "one more sqft of floor at that site in that period")
 
 
-def add(m) -> ConstraintBlock:
+def add(m) -> RowBlock:
     d = m.data
     rhs = np.repeat(d.floor_sqft[:, None], d.n_periods, axis=1)
-    return make_block("floor_space", ("site", "period"), m.expressions.floor_use_sqft, pulp.LpConstraintLE, rhs)
+    return m.lp.add_rows("floor_space", ("site", "period"), m.expressions.floor_use_sqft, -INF, rhs)

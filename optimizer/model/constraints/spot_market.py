@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import numpy as np
-import pulp
 
-from ..rows import ConstraintBlock, LinearRows, make_block
+from ..data import ModelData
+from ..lp import INF, LinearRows, RowBlock
+
+DUAL = None
 
 
-def add(m) -> ConstraintBlock:
+def rhs(d: ModelData) -> np.ndarray:
+    """[T] uncontracted AI MW the market takes."""
+    return d.spot_max_mw
+
+
+def add(m) -> RowBlock:
     d, v = m.data, m.variables
     S, T = d.n_sites, d.n_periods
     lhs = LinearRows((T,))
     lhs.add(v.spot_a, 1.0, (np.broadcast_to(np.arange(T), (S, T)),))
-    return make_block("spot_market", ("period",), lhs.expressions(), pulp.LpConstraintLE, d.spot_max_mw)
+    return m.lp.add_rows("spot_market", ("period",), lhs, -INF, rhs(d))

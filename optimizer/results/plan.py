@@ -1,0 +1,261 @@
+"""A plan: the solved model read back into tables (per site-period, ASIC model, contract tranche, period and shadow
+prices) and a summary, from the figures of `figures.read_figures`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..case import Case
+from ..model import CapacityModel
+from ..model.constraints import REPORTED_DUALS
+from ..model.objective import TERMS
+from ..solve.outcome import SolveOutcome
+from .figures import PlanFigures, read_figures
+
+PLAN_TABLES = ("site_periods", "miner_periods", "contract_periods", "period_totals", "shadow_prices")
+
+
+@dataclass
+class Plan:
+    """A plan with a solution: `npv_usd`, tables as pandas frames, shadow prices and a `summary` dict."""
+
+    name: str
+    status: str
+    npv_usd: float
+    site_periods: pd.DataFrame
+    miner_periods: pd.DataFrame
+    contract_periods: pd.DataFrame
+    period_totals: pd.DataFrame
+    shadow_prices: pd.DataFrame
+    crossover_period: str | None
+    summary: dict = field(default_factory=dict)
+    case: Case | None = field(default=None, repr=False, compare=False)  # the solved case (inputs echoed in plan.xlsx)
+    figures: PlanFigures | None = field(default=None, repr=False, compare=False)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The plan tables by file name stem."""
+        return {name: getattr(self, name) for name in PLAN_TABLES}
+
+
+def _site_periods(f: PlanFigures) -> pd.DataFrame:
+    d = f.data
+    S, T = d.n_sites, d.n_periods
+    val = f.values
+    frame = pd.DataFrame({
+        "site": np.repeat(d.site_names, T),
+        "period": np.tile(d.horizon.labels, S),
+        "mining_installed_mw": val["cap_m"].sum(axis=1).ravel(),
+        "mining_bought_mw": val["buy_m"].sum(axis=1).ravel(),
+        "mining_retired_mw": val["ret_m"].sum(axis=1).ravel(),
+        "mining_running_mw": val["run_m"].sum(axis=1).ravel(),
+        "ai_ready_mw": val["cap_a"].ravel(),
+        "ai_under_construction_mw": (f.committed_mw - val["cap_a"]).ravel(),
+        "ai_started_mw": val["build_a"].ravel(),
+        "ai_contract_mw": f.contract_mw.ravel(),
+        "ai_spot_mw": val["spot_a"].ravel(),
+        "floor_used_sqft": f.floor_used_sqft.ravel(),
+        "floor_limit_sqft": np.repeat(d.floor_sqft, T),
+        "facility_power_used_mw": f.facility_power_mw.ravel(),
+        "grid_limit_mw": d.grid_mw.ravel(),
+        **{term.name: f.flows_usd[term.name].ravel() for term in TERMS},
+        "cash_flow_usd": f.cash_flow_usd.ravel(),
+    })
+    if (~np.isnan(d.ai_block_mw)).any():
+        frame.insert(frame.columns.get_loc("ai_started_mw") + 1, "ai_halls_started", np.round(val["nb"]).ravel())
+    return frame
+
+
+def _miner_periods(f: PlanFigures, model: CapacityModel) -> pd.DataFrame:
+    d = f.data
+    S, F, T = d.n_sites, d.n_models, d.n_periods
+    s3, f3, t3 = np.meshgrid(np.arange(S), np.arange(F), np.arange(T), indexing="ij")
+    exists = model.variables.cap_m.exists
+    frame = pd.DataFrame({
+        "site": np.array(d.site_names, dtype=object)[s3[exists]],
+        "model": np.array(d.model_names, dtype=object)[f3[exists]],
+        "period": np.array(d.horizon.labels, dtype=object)[t3[exists]],
+        "installed_mw": f.values["cap_m"][exists],
+        "bought_mw": f.values["buy_m"][exists],
+        "retired_mw": f.values["ret_m"][exists],
+        "running_mw": f.values["run_m"][exists],
+    })
+    if (~np.isnan(d.lot_mw)).any():
+        frame.insert(frame.columns.get_loc("bought_mw") + 1, "lots_bought", np.round(f.values["nl"][exists]))
+    return frame
+
+
+def _contract_periods(f: PlanFigures) -> pd.DataFrame:
+    d = f.data
+    contracts = d.inputs.contracts
+    c_idx, t_idx = np.nonzero(d.tranche_active())
+    kw_months = 1000.0 * d.months
+    use, short = f.values["use_c"][c_idx, t_idx], f.values["short_c"][c_idx, t_idx]
+    frame = pd.DataFrame({
+        "contract": contracts["contract"].to_numpy(object)[c_idx],
+        "tranche": contracts["tranche"].to_numpy(int)[c_idx],
+        "site": np.array(d.site_names, dtype=object)[d.tranche_site[c_idx]] if len(c_idx) else [],
+        "period": np.array(d.horizon.labels, dtype=object)[t_idx],
+        "hard": np.isnan(d.tranche_penalty_usd_per_kw_month)[c_idx],
+        "committed_mw": d.tranche_mw[c_idx],
+        "delivered_mw": use,
+        "short_mw": short,
+        "revenue_usd": kw_months * d.tranche_price_usd_per_kw_month[c_idx] * use,
+        "penalty_usd": kw_months * np.nan_to_num(d.tranche_penalty_usd_per_kw_month)[c_idx] * short,
+    })
+    if d.contract_optional.any():
+        signed = _signed(f)[d.tranche_contract[c_idx]] if len(c_idx) else []
+        frame.insert(frame.columns.get_loc("hard") + 1, "signed", signed)
+        frame["committed_mw"] = np.where(frame["signed"].astype(bool), frame["committed_mw"], 0.0)
+    return frame
+
+
+def _signed(f: PlanFigures) -> np.ndarray:
+    """[K] True for contracts in force: every contract that is not optional, and optional ones signed."""
+    d = f.data
+    return ~d.contract_optional | (f.values["sign"] > 0.5)
+
+
+def _shadow_prices(f: PlanFigures) -> pd.DataFrame:
+    """Shadow prices of the families that declare a dual, one row per constraint row: present value and in-period."""
+    d = f.data
+    rows = []
+    for family, dual in REPORTED_DUALS.items():
+        block = f.dual_rows[family]
+        index = block.present
+        exists = block.rows >= 0
+        prices = f.shadow_prices[family][exists] if f.shadow_prices else np.full(len(index), np.nan)
+        t = index[:, -1]
+        site = (np.array(d.site_names, dtype=object)[index[:, 0]] if block.dims[0] == "site"
+                else np.full(len(index), None, dtype=object))
+        rows.append(pd.DataFrame({
+            "constraint": family,
+            "site": site,
+            "period": np.array(d.horizon.labels, dtype=object)[t],
+            "shadow_price": prices,
+            "shadow_price_in_period_usd": prices / d.discount_factor[t],
+            "unit": dual.description,
+        }))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _period_totals(f: PlanFigures) -> pd.DataFrame:
+    d = f.data
+    val = f.values
+    by_period = {term.name: f.flows_usd[term.name].sum(axis=0) for term in TERMS}
+    cash = f.cash_flow_usd.sum(axis=0)
+    cumulative_duals = f.shadow_prices["capex_budget"] if f.shadow_prices else np.full(d.n_periods, np.nan)
+    return pd.DataFrame({
+        "period": d.horizon.labels,
+        "discount_factor": d.discount_factor,
+        "mining_installed_mw": val["cap_m"].sum(axis=(0, 1)),
+        "mining_running_mw": val["run_m"].sum(axis=(0, 1)),
+        "ai_ready_mw": val["cap_a"].sum(axis=0),
+        "ai_delivered_mw": f.contract_mw.sum(axis=0) + val["spot_a"].sum(axis=0),
+        "ai_revenue_usd": f.revenue_by_period("ai"),
+        **by_period,
+        "cash_flow_usd": cash,
+        "discounted_cash_flow_usd": cash * d.discount_factor,
+        "capex_budget_usd": d.capex_budget_usd,
+        "cumulative_capex_usd": np.cumsum(by_period["capex_usd"]),
+        # value of one more budget dollar in period t = the sum of the cumulative duals from t on
+        "budget_value_usd_per_usd": np.cumsum(cumulative_duals[::-1])[::-1],
+    })
+
+
+def _beyond_horizon(f: PlanFigures) -> list[dict]:
+    """Contract tranches in force running past the horizon: MW, months and revenue (undiscounted) not in the NPV."""
+    contracts = f.data.inputs.contracts
+    in_force = _signed(f)[f.data.tranche_contract]
+    beyond = contracts[(contracts["months_beyond_horizon"] > 0).to_numpy() & in_force]
+    return [
+        {"contract": row.contract, "tranche": int(row.tranche), "site": row.site, "end": row.end,
+         "mw": float(row.mw), "months_beyond_horizon": int(row.months_beyond_horizon),
+         "revenue_beyond_horizon_usd": float(1000.0 * row.mw * row.price_usd_per_kw_month * row.months_beyond_horizon)}
+        for row in beyond.itertuples(index=False)
+    ]
+
+
+def _whole_decisions(f: PlanFigures) -> dict[str, list[dict]]:
+    """Extension A in words: halls started, lots bought, optional contracts signed or not."""
+    d = f.data
+    out: dict[str, list[dict]] = {}
+    if (~np.isnan(d.ai_block_mw)).any():
+        halls = np.round(f.values["nb"])
+        out["ai_halls_started"] = [
+            {"site": d.site_names[s], "period": d.horizon.labels[t], "halls": int(halls[s, t]),
+             "hall_mw": float(d.ai_block_mw[s]), "mw": float(halls[s, t] * d.ai_block_mw[s])}
+            for s, t in zip(*np.nonzero(halls > 0))]
+    if (~np.isnan(d.lot_mw)).any():
+        lots = np.round(f.values["nl"])
+        out["asic_lots_bought"] = [
+            {"site": d.site_names[s], "model": d.model_names[m], "period": d.horizon.labels[t], "lots": int(lots[s, m, t]),
+             "lot_mw": float(d.lot_mw[m]), "mw": float(lots[s, m, t] * d.lot_mw[m])}
+            for s, m, t in zip(*np.nonzero(lots > 0))]
+    if d.contract_optional.any():
+        signed = _signed(f)
+        out["optional_contracts"] = [
+            {"contract": d.contract_names[k], "signed": bool(signed[k])} for k in np.flatnonzero(d.contract_optional)]
+    return out
+
+
+def plan_summary(model: CapacityModel, outcome: SolveOutcome, f: PlanFigures) -> dict:
+    """The summary of a plan (summary.json): status, objective, NPV and its terms, sizes, solver and times."""
+    d, case = f.data, model.case
+    T = d.n_periods
+    labels = d.horizon.labels
+    totals = {term.name: f.flows_usd[term.name].sum(axis=0) for term in TERMS}
+    cash = f.cash_flow_usd.sum(axis=0)
+    options = case.options
+    summary: dict = {
+        "name": case.name,
+        "status": outcome.status,
+        "objective_usd": outcome.objective_usd if outcome.objective_usd is not None else f.npv_usd,
+        "npv_usd": f.npv_usd,
+        "npv_of_cash_flows_usd": f.npv_of_cash_flows_usd,
+        "terminal_value": {
+            "method": options.terminal_value,
+            "ai_life_years": options.ai_life_years,
+            "asic_life_years": options.asic_life_years,
+            "value_at_horizon_end_usd": float(f.terminal_value_usd.sum()),
+            "present_value_usd": f.terminal_value_present_usd,
+        },
+        "commitments_beyond_horizon": _beyond_horizon(f),
+        "undiscounted_cash_flow_usd": float(cash.sum()),
+        "crossover_period": f.crossover_period,
+        "present_value_usd": {name: float((flow * d.discount_factor).sum()) for name, flow in totals.items()},
+        "undiscounted_usd": {name: float(flow.sum()) for name, flow in totals.items()},
+        "horizon": {"start": d.horizon.start, "periods": T, "months_per_period": d.horizon.months_per_period,
+                    "discount_rate": d.horizon.discount_rate, "first": labels[0], "last": labels[-1]},
+        "size": {"sites": d.n_sites, "asic_models": d.n_models, "tranches": d.n_tranches, "periods": T,
+                 "variables": model.n_variables, "constraints": model.n_constraints,
+                 "integer_variables": int(model.lp.integrality.sum())},
+        "solver": outcome.solver,
+        "solver_detail": outcome.detail,
+        "build_seconds": round(model.build_seconds, 4),
+        "handoff_seconds": round(outcome.handoff_seconds, 4),
+        "solve_seconds": round(outcome.solve_seconds, 4),
+    }
+    if outcome.is_mip or outcome.relaxed:
+        summary.update({
+            "problem": "LP relaxation of a MILP" if outcome.relaxed else "MILP",
+            "mip_gap": outcome.mip_gap,
+            "best_bound_usd": outcome.best_bound_usd,
+            "shadow_prices_from": ("the LP relaxation" if outcome.relaxed else
+                                   "the LP with every integer decision fixed at its value in the plan"
+                                   if outcome.duals_from_fixed_lp else "not available"),
+            **_whole_decisions(f),
+        })
+    return summary
+
+
+def read_plan(model: CapacityModel, outcome: SolveOutcome) -> Plan:
+    """Turn a solve with a plan into a `Plan`."""
+    if outcome.col_value is None:
+        raise ValueError(f"no plan to read: {outcome.status}")
+    f = read_figures(model, outcome.col_value, outcome.row_dual)
+    summary = plan_summary(model, outcome, f)
+    return Plan(model.case.name, outcome.status, f.npv_usd, _site_periods(f), _miner_periods(f, model),
+                _contract_periods(f), _period_totals(f), _shadow_prices(f), f.crossover_period, summary, model.case,
+                f)

@@ -1,0 +1,164 @@
+"""HiGHS, fed straight from the model's arrays (no per-variable objects): the default solver.
+
+`HighsRun` holds one `highspy.Highs` with the LP passed in one call (`passModel` with the row-wise matrix), solves
+it, and can change costs, row bounds and matrix entries and solve again from the previous basis (a warm start, as
+the sweeps do) or from a previous plan (`setSolution`, for MILPs). For a MILP, duals come from the LP with every
+integer variable fixed at its value in the plan.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+
+import highspy
+import numpy as np
+
+from ..model.lp import LinearProgram
+from .outcome import SolveOutcome
+
+assert highspy.kHighsInf == float("inf"), "HiGHS' infinity is IEEE infinity"
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: "optimal",
+    highspy.HighsModelStatus.kInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnbounded: "unbounded",
+    highspy.HighsModelStatus.kTimeLimit: "time_limit",
+    highspy.HighsModelStatus.kIterationLimit: "time_limit",
+    highspy.HighsModelStatus.kSolutionLimit: "time_limit",
+    highspy.HighsModelStatus.kInterrupt: "time_limit",
+}
+_FEASIBLE_SOLUTION = 2  # HiGHS' kSolutionStatusFeasible
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence output written straight to file descriptor 1 by C code (HiGHS prints a banner when created)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:
+        yield
+        return
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 1)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _bounds(values: np.ndarray) -> np.ndarray:
+    """Bounds as HiGHS takes them (its infinity is IEEE infinity, as numpy's)."""
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
+class HighsRun:
+    """One LP or MILP held in HiGHS (maximised), solved, changed and solved again."""
+
+    def __init__(self, lp: LinearProgram, *, time_limit_s: float | None = None, mip_gap: float = 1e-4,
+                 relax: bool = False):
+        started = time.perf_counter()
+        with _quiet_stdout():
+            self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        if time_limit_s is not None:
+            self.highs.setOptionValue("time_limit", float(time_limit_s))
+        self.highs.setOptionValue("mip_rel_gap", float(mip_gap))
+        self.n_columns, self.n_rows = lp.n_columns, lp.n_rows
+        self.integer = lp.integrality & (not relax)
+        self.is_mip = bool(self.integer.any())
+        self.relaxed = relax and bool(lp.integrality.any())
+        self.col_lower, self.col_upper = lp.col_lower, lp.col_upper
+        matrix = lp.matrix()
+        status = self.highs.passModel(
+            self.n_columns, self.n_rows, matrix.nnz, int(highspy.MatrixFormat.kRowwise),
+            int(highspy.ObjSense.kMaximize), 0.0,
+            np.ascontiguousarray(lp.cost, dtype=np.float64), _bounds(self.col_lower), _bounds(self.col_upper),
+            _bounds(lp.row_lower), _bounds(lp.row_upper),
+            matrix.start.astype(np.int32), matrix.index.astype(np.int32), matrix.value.astype(np.float64),
+            self.integer.astype(np.int32))
+        if status == highspy.HighsStatus.kError:
+            raise ValueError("HiGHS refused the model (a coefficient or bound out of its range)")
+        self.handoff_seconds = time.perf_counter() - started
+
+    def set_start(self, col_value: np.ndarray) -> None:
+        """Start the next MILP search from a plan (e.g. the previous scenario's)."""
+        solution = highspy.HighsSolution()
+        solution.col_value = list(np.asarray(col_value, dtype=float))
+        solution.value_valid = True
+        self.highs.setSolution(solution)
+
+    def change_costs(self, columns: np.ndarray, costs: np.ndarray) -> None:
+        if len(columns):
+            self.highs.changeColsCost(len(columns), columns.astype(np.int32), costs.astype(np.float64))
+
+    def change_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        if len(rows):
+            self.highs.changeRowsBounds(len(rows), rows.astype(np.int32), _bounds(lower), _bounds(upper))
+
+    def change_coefficients(self, rows: np.ndarray, columns: np.ndarray, values: np.ndarray) -> None:
+        for row, column, value in zip(rows.tolist(), columns.tolist(), values.tolist()):
+            self.highs.changeCoeff(row, column, value)
+
+    def solve(self) -> SolveOutcome:
+        """Run HiGHS; a MILP with a plan is then re-solved as the LP with its integers fixed, for duals."""
+        started = time.perf_counter()
+        self.highs.run()
+        status = _STATUS.get(self.highs.getModelStatus(), "error")
+        info = self.highs.getInfo()
+        detail = f"HiGHS: {self.highs.modelStatusToString(self.highs.getModelStatus())}"
+        outcome = SolveOutcome(status, "highs", detail, is_mip=self.is_mip, relaxed=self.relaxed,
+                               handoff_seconds=self.handoff_seconds)
+        has_solution = info.primal_solution_status == _FEASIBLE_SOLUTION
+        if self.is_mip:
+            outcome.mip_gap = float(info.mip_gap) if has_solution else None
+            outcome.best_bound_usd = float(info.mip_dual_bound)
+            if status == "time_limit" and has_solution:
+                outcome.status = "feasible"
+        if outcome.status in ("optimal", "feasible") and has_solution:
+            solution = self.highs.getSolution()
+            outcome.col_value = np.asarray(solution.col_value, dtype=float)
+            outcome.objective_usd = float(info.objective_function_value)
+            if self.is_mip:
+                self._fixed_lp_duals(outcome)
+            else:
+                outcome.row_dual = np.asarray(solution.row_dual, dtype=float)
+        elif outcome.status in ("optimal", "feasible"):
+            outcome.status, outcome.detail = "error", f"{detail}, but no solution was returned"
+        outcome.solve_seconds = time.perf_counter() - started
+        return outcome
+
+    def _fixed_lp_duals(self, outcome: SolveOutcome) -> None:
+        """Fix every integer column at its (rounded) value, solve the LP, take its values and duals, and restore
+        the MILP (bounds and integrality) for later solves."""
+        columns = np.flatnonzero(self.integer).astype(np.int32)
+        fixed = np.round(outcome.col_value[columns])  # type: ignore[index]
+        n = len(columns)
+        self.highs.changeColsIntegrality(n, columns, np.zeros(n, dtype=np.int32))
+        self.highs.changeColsBounds(n, columns, fixed, fixed)
+        try:
+            self.highs.run()
+            if self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                solution = self.highs.getSolution()
+                outcome.col_value = np.asarray(solution.col_value, dtype=float)
+                outcome.row_dual = np.asarray(solution.row_dual, dtype=float)
+                outcome.objective_usd = float(self.highs.getInfo().objective_function_value)
+                outcome.duals_from_fixed_lp = True
+        finally:
+            self.highs.changeColsBounds(n, columns, _bounds(self.col_lower[columns]),
+                                        _bounds(self.col_upper[columns]))
+            self.highs.changeColsIntegrality(n, columns, np.ones(n, dtype=np.int32))
+
+
+def solve_highs(lp: LinearProgram, *, time_limit_s: float | None = None, mip_gap: float = 1e-4,
+                relax: bool = False) -> SolveOutcome:
+    """Hand `lp` to HiGHS and solve it once."""
+    try:
+        run = HighsRun(lp, time_limit_s=time_limit_s, mip_gap=mip_gap, relax=relax)
+    except ValueError as exc:
+        return SolveOutcome("error", "highs", str(exc))
+    return run.solve()
