@@ -10,13 +10,16 @@ import pandas as pd
 import yaml
 
 from .errors import InputError, InputProblem
+from .fundamentals import FOURTH_HALVING, FOURTH_HALVING_LABEL
 from .horizon import Horizon, parse_month
 from .readers import RawTable, read_csv_folder, read_frames
 from .validate import Inputs, validate_tables
 
 SOLVERS = ("highs", "cbc")
 _MODEL_KEYS = {"name", "description", "inputs", "start", "periods", "months_per_period", "discount_rate", "solver",
-               "terminal_value", "ai_life_years", "asic_life_years"}
+               "terminal_value", "ai_life_years", "asic_life_years", "halving_months", "scenarios"}
+_SCENARIO_KEYS = {"commit_through", "risk"}
+_RISK_KEYS = {"cvar_alpha", "weight"}
 TERMINAL_VALUES = ("none", "depreciated")
 _SOLVER_KEYS = {"name", "time_limit_s", "mip_gap"}
 DEFAULT_MIP_GAP = 1e-4
@@ -49,9 +52,19 @@ class ModelOptions:
         return self.terminal_value == "depreciated"
 
 
+@dataclass(frozen=True)
+class ScenarioSettings:
+    """Extension C: investment decisions through period `commit_through_t` (0-based) are one in all scenarios; the
+    objective is (1 - weight) * expected NPV + weight * CVaR at `cvar_alpha`."""
+
+    commit_through_t: int = 0
+    cvar_alpha: float = 0.9
+    risk_weight: float = 0.0
+
+
 @dataclass
 class Case:
-    """Everything needed to build the LP: name, horizon, validated inputs, options and solver settings."""
+    """Everything needed to build the model: name, horizon, validated inputs, options and solver settings."""
 
     name: str
     horizon: Horizon
@@ -59,26 +72,37 @@ class Case:
     solver: SolverSettings = field(default_factory=SolverSettings)
     source: str | None = None
     options: ModelOptions = field(default_factory=ModelOptions)
+    scenario_settings: ScenarioSettings = field(default_factory=ScenarioSettings)
 
     @classmethod
     def from_tables(cls, tables: dict[str, pd.DataFrame], *, start: str, periods: int, months_per_period: int = 1,
                     discount_rate: float = 0.0, name: str = "case", solver: str = "highs",
-                    time_limit_s: float | None = None, terminal_value: str = "none",
-                    ai_life_years: float | None = None, asic_life_years: float | None = None) -> Case:
-        """Build a case from pandas frames keyed by table name (columns as in MODEL.md, NaN = blank)."""
-        horizon, problems = _horizon("<tables>", {"start": start, "periods": periods,
-                                                  "months_per_period": months_per_period,
-                                                  "discount_rate": discount_rate})
-        options, option_problems = _options("<tables>", {"terminal_value": terminal_value,
-                                                         "ai_life_years": ai_life_years,
-                                                         "asic_life_years": asic_life_years})
-        problems += option_problems
+                    time_limit_s: float | None = None, mip_gap: float = DEFAULT_MIP_GAP, terminal_value: str = "none",
+                    ai_life_years: float | None = None, asic_life_years: float | None = None,
+                    halving_months: list[str] | None = None, scenarios: dict | None = None) -> Case:
+        """Build a case from pandas frames keyed by table name (columns as in docs/formulation.md, NaN = blank);
+        the keyword arguments are the model file's keys."""
+        source = "<tables>"
+        data = {"start": start, "periods": periods, "months_per_period": months_per_period,
+                "discount_rate": discount_rate}
+        horizon, problems = _horizon(source, data)
+        options, option_problems = _options(source, {"terminal_value": terminal_value, "ai_life_years": ai_life_years,
+                                                     "asic_life_years": asic_life_years})
+        settings, solver_problems = _solver_settings(source, {"name": solver, "time_limit_s": time_limit_s,
+                                                              "mip_gap": mip_gap})
+        problems += option_problems + solver_problems
         if horizon is None or problems:
             raise InputError(problems)
+        extensions = {"halving_months": halving_months} if halving_months is not None else {}
+        if scenarios is not None:
+            extensions["scenarios"] = scenarios
         raw, read_problems = read_frames(tables)
-        problems += read_problems
-        inputs = validate_tables(raw, horizon, read_problems=problems, contract_end_beyond_horizon=options.depreciated)
-        return cls(name, horizon, inputs, SolverSettings(solver, time_limit_s), options=options)
+        return _validated(name, source, extensions, horizon, options, settings, raw, problems + read_problems)
+
+    @property
+    def is_stochastic(self) -> bool:
+        """True when the inputs hold scenarios (extension C)."""
+        return self.inputs.scenario_values is not None
 
     def solver_settings(self, *, solver: str | None = None, time_limit_s: float | None = None,
                         mip_gap: float | None = None) -> SolverSettings:
@@ -277,9 +301,94 @@ def read_model_file(path: str | Path) -> tuple[dict, Horizon, ModelOptions, Solv
     return data, horizon, options, solver, raw, problems + read_problems
 
 
+def _halving_months(source: str, data: dict) -> tuple[tuple[int, ...] | None, list[InputProblem]]:
+    """`halving_months`: months YYYY-MM after 2024-05 at whose start the block subsidy halves (None = default)."""
+    if "halving_months" not in data:
+        return None, []
+    value = data["halving_months"]
+    if not isinstance(value, list):
+        return None, [InputProblem(source, f"halving_months must be a list of months YYYY-MM such as [\"2028-04\"], "
+                                           f"found {_found(value)}", column="halving_months")]
+    months, problems = [], []
+    for item in value:
+        if isinstance(item, datetime.date):
+            item = f"{item.year:04d}-{item.month:02d}"
+        parsed = parse_month(item) if isinstance(item, str) else None
+        if parsed is None:
+            problems.append(InputProblem(source, f"halving_months: {_found(item)} is not a month YYYY-MM",
+                                         column="halving_months"))
+            continue
+        month = parsed[0] * 12 + parsed[1] - 1
+        if month <= FOURTH_HALVING:
+            problems.append(InputProblem(source, f"halving_months: {item} is not after {FOURTH_HALVING_LABEL} (the "
+                                         "subsidy is 3.125 BTC from then until the first month listed)",
+                                         column="halving_months"))
+        elif month in months:
+            problems.append(InputProblem(source, f"halving_months: {item} is listed twice", column="halving_months"))
+        else:
+            months.append(month)
+    return tuple(sorted(months)), problems
+
+
+def _scenario_settings(source: str, data: dict, horizon: Horizon) -> tuple[ScenarioSettings, list[InputProblem]]:
+    """The `scenarios:` mapping: commit_through (a period label, default the first), risk {cvar_alpha, weight}."""
+    value = data.get("scenarios")
+    if value is None:
+        return ScenarioSettings(), []
+    if not isinstance(value, dict):
+        return ScenarioSettings(), [InputProblem(source, "scenarios must be a mapping {commit_through, risk: "
+                                                 f"{{cvar_alpha, weight}}}}, found {_found(value)}", column="scenarios")]
+    problems = [InputProblem(source, f"unknown key '{k}' ignored", column=f"scenarios.{k}", warning=True)
+                for k in value if k not in _SCENARIO_KEYS]
+    commit_t = 0
+    if "commit_through" in value:
+        commit = value["commit_through"]
+        if isinstance(commit, datetime.date):
+            commit = f"{commit.year:04d}-{commit.month:02d}"
+        index = horizon.period_index(commit) if isinstance(commit, str) else None
+        if index is None:
+            problems.append(InputProblem(source, f"commit_through must be a period of the horizon "
+                                         f"({horizon.labels[0]}..{horizon.labels[-1]}), found {_found(commit)}",
+                                         column="scenarios.commit_through"))
+        else:
+            commit_t = index
+    risk = value.get("risk") or {}
+    if not isinstance(risk, dict):
+        problems.append(InputProblem(source, f"risk must be a mapping {{cvar_alpha, weight}}, found {_found(risk)}",
+                                     column="scenarios.risk"))
+        risk = {}
+    problems += [InputProblem(source, f"unknown key '{k}' ignored", column=f"scenarios.risk.{k}", warning=True)
+                 for k in risk if k not in _RISK_KEYS]
+    alpha, weight = risk.get("cvar_alpha", 0.9), risk.get("weight", 0.0)
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 <= alpha < 1:
+        problems.append(InputProblem(source, f"cvar_alpha must be in [0, 1), e.g. 0.9 for the worst 10%, found "
+                                     f"{_found(alpha)}", column="scenarios.risk.cvar_alpha"))
+        alpha = 0.9
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
+        problems.append(InputProblem(source, f"weight must be in [0, 1] (0 = expected NPV only, 1 = CVaR only), "
+                                     f"found {_found(weight)}", column="scenarios.risk.weight"))
+        weight = 0.0
+    return ScenarioSettings(commit_t, float(alpha), float(weight)), problems
+
+
+def _validated(name: str, source: str, data: dict, horizon: Horizon, options: ModelOptions, solver: SolverSettings,
+               raw: dict[str, RawTable], problems: list[InputProblem], path: str | None = None) -> Case:
+    """Validate the tables with the model file's extension settings and make the case; InputError if anything
+    is wrong."""
+    halving, halving_problems = _halving_months(source, data)
+    scenario_settings, scenario_problems = _scenario_settings(source, data, horizon)
+    problems = problems + halving_problems + scenario_problems
+    inputs = validate_tables(raw, horizon, read_problems=problems, contract_end_beyond_horizon=options.depreciated,
+                             halving_months=halving)
+    if "scenarios" in data and inputs.scenario_values is None:
+        raise InputError([*inputs.warnings, InputProblem(source, "scenarios is set, but there is no scenarios table "
+                                                         "(scenarios.csv or a 'scenarios' sheet with rows)",
+                                                         column="scenarios")])
+    return Case(name, horizon, inputs, solver, path, options, scenario_settings)
+
+
 def load(path: str | Path) -> Case:
     """Load a model file (YAML) and validate its inputs; raise `InputError` listing every problem."""
     data, horizon, options, solver, raw, problems = read_model_file(path)
-    inputs = validate_tables(raw, horizon, read_problems=problems, contract_end_beyond_horizon=options.depreciated)
     name = str(data.get("name") or Path(path).stem)
-    return Case(name, horizon, inputs, solver, str(path), options)
+    return _validated(name, str(path), data, horizon, options, solver, raw, problems, str(path))

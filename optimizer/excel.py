@@ -486,6 +486,8 @@ def inputs_as_frames(inputs: Inputs, horizon: Horizon) -> dict[str, pd.DataFrame
     miners["available_from"] = [labels[t] for t in miners["available_from_t"]]
     site_periods = inputs.site_periods.copy()
     site_periods["period"] = [labels[t] for t in site_periods["period_t"]]
+    scenario_periods = inputs.scenario_periods.copy()
+    scenario_periods["period"] = [labels[t] for t in scenario_periods["period_t"]]
     frames = {
         "sites": sites,
         "miners": miners,
@@ -493,6 +495,8 @@ def inputs_as_frames(inputs: Inputs, horizon: Horizon) -> dict[str, pd.DataFrame
         "contracts": inputs.contracts,
         "periods": inputs.periods,
         "site_periods": site_periods,
+        "scenarios": inputs.scenarios,
+        "scenario_periods": scenario_periods,
     }
     return {name: frame.reset_index(drop=True)[[c.name for c in TABLE_BY_NAME[name].columns]].astype(object)
             for name, frame in frames.items()}

@@ -54,3 +54,13 @@ def hashprice_usd_per_ph_day(btc_price_usd: np.ndarray, network_hashrate_eh_s: n
     """144 * (subsidy + fees) * price / (hashrate_eh_s * 1000), element by element."""
     btc_per_day = BLOCKS_PER_DAY * (np.asarray(block_subsidy_btc, float) + np.asarray(fees_btc_per_block, float))
     return btc_per_day * np.asarray(btc_price_usd, float) / (np.asarray(network_hashrate_eh_s, float) * PH_PER_EH)
+
+
+def derive_hashprice(btc_price_usd: np.ndarray, network_hashrate_eh_s: np.ndarray, fees_btc_per_block: np.ndarray,
+                     block_subsidy_btc: np.ndarray, schedule_subsidy_btc: np.ndarray) -> np.ndarray:
+    """Hashprice from fundamentals where they are complete, NaN elsewhere.
+
+    Blank (NaN) fees count as 0; a blank subsidy takes the schedule's (NaN before 2020-06, so no hashprice).
+    """
+    subsidy = np.where(np.isnan(block_subsidy_btc), schedule_subsidy_btc, block_subsidy_btc)
+    return hashprice_usd_per_ph_day(btc_price_usd, network_hashrate_eh_s, subsidy, np.nan_to_num(fees_btc_per_block))

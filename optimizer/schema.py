@@ -55,6 +55,9 @@ _ENERGY = (1.0, 2_000.0)  # USD/MWh (USD/kWh would be /1000)
 _PUE = (1.0, 3.0)  # a percentage would be x100
 _OPEX = (100.0, 1_000_000.0)  # USD per MW-month (k USD would be /1000)
 _KW_MONTH = (5.0, 2_000.0)  # USD per kW-month (per MW-month would be x1000)
+_BTC_PRICE = (1_000.0, 10_000_000.0)  # USD per bitcoin (k USD would be /1000)
+_HASHRATE = (1.0, 100_000.0)  # EH/s (PH/s would be x1000, TH/s x1e6)
+_FEES = (0.0001, 10.0)  # BTC per block (satoshis would be x1e8)
 
 
 SITES = Table(
@@ -77,6 +80,8 @@ SITES = Table(
              typical=_MW),
         _num("ai_installed_mw", "AI IT MW ready at horizon start", default=0.0, typical=_MW),
         _num("ai_opex_usd_per_mw_month", "fixed cost per ready AI IT MW, USD/MW-month", default=0.0, typical=_OPEX),
+        _num("ai_block_mw", "AI builds come in whole halls of this many IT MW; blank = any amount", exclusive=True,
+             typical=_MW),
     ),
     key=("site",),
 )
@@ -90,6 +95,8 @@ MINERS = Table(
         _num("price_usd_per_th", "price of new units, USD/TH; blank = cannot be bought", typical=(0.5, 500.0)),
         _num("uptime", "fraction of installed MW that can run, (0, 1]", default=1.0, exclusive=True, maximum=1.0),
         Column("available_from", "period", "first period in which it can be bought; blank = horizon start"),
+        _num("lot_mw", "ASICs of this model are bought in whole lots of this many IT MW; blank = any amount",
+             exclusive=True, typical=(0.01, 1_000.0)),
     ),
     key=("model",),
     may_be_empty=True,
@@ -120,6 +127,8 @@ CONTRACTS = Table(
         _num("shortfall_penalty_usd_per_kw_month",
              "cost per kW-month not delivered, USD/kW-month; blank = hard commitment", typical=(1.0, 10_000.0)),
         Column("power_passthrough", "bool", "true: the tenant pays the energy of its load", default=False),
+        Column("optional", "bool", "true: the contract (all rows sharing its name) is signed whole or not at all",
+               default=False),
     ),
     required=False,
     may_be_empty=True,
@@ -129,14 +138,19 @@ PERIODS = Table(
     "periods", "one row per period of the horizon",
     (
         Column("period", "period", "period label YYYY-MM", required=True),
-        _num("hashprice_usd_per_ph_day", "mining revenue per PH/s per day, USD/PH/day", required=True,
-             typical=(1.0, 5_000.0)),
+        _num("hashprice_usd_per_ph_day", "mining revenue per PH/s per day, USD/PH/day; blank = derived from "
+             "btc_price_usd and network_hashrate_eh_s", typical=(1.0, 5_000.0)),
         _num("capex_budget_usd", "new money for capex this period, USD; blank = no limit from this period on",
              typical=(10_000.0, 100_000_000_000.0)),
         _num("ai_spot_price_usd_per_kw_month", "price for uncontracted AI capacity, USD/kW-month", default=0.0,
              typical=_KW_MONTH),
         _num("ai_spot_max_mw", "most uncontracted AI IT MW the market takes, all sites together", default=0.0,
              typical=_MW),
+        _num("btc_price_usd", "bitcoin price, USD (with network_hashrate_eh_s, gives the hashprice where it is blank)",
+             exclusive=True, typical=_BTC_PRICE),
+        _num("network_hashrate_eh_s", "total network hashrate, EH/s", exclusive=True, typical=_HASHRATE),
+        _num("fees_btc_per_block", "transaction fees per block, BTC", default=0.0, typical=_FEES),
+        _num("block_subsidy_btc", "block subsidy, BTC; blank = the halving schedule", typical=(0.01, 50.0)),
     ),
     key=("period",),
 )
@@ -154,5 +168,36 @@ SITE_PERIODS = Table(
     may_be_empty=True,
 )
 
-TABLES: tuple[Table, ...] = (SITES, MINERS, FLEET, CONTRACTS, PERIODS, SITE_PERIODS)
+SCENARIOS = Table(
+    "scenarios", "futures the plan must hold up in (optional; with it the model commits now and adapts later)",
+    (
+        Column("scenario", "text", "scenario name (key)", required=True),
+        _num("probability", "probability of the scenario, > 0; the column sums to 1", required=True, exclusive=True,
+             maximum=1.0),
+    ),
+    key=("scenario",),
+    required=False,
+    may_be_empty=True,
+)
+
+SCENARIO_PERIODS = Table(
+    "scenario_periods", "per-scenario, per-period values (a blank cell or a missing row keeps the periods table's)",
+    (
+        Column("scenario", "text", "scenario", required=True, references="scenarios.scenario"),
+        Column("period", "period", "period label YYYY-MM", required=True),
+        _num("hashprice_usd_per_ph_day", "hashprice in this scenario, USD/PH/day", typical=(1.0, 5_000.0)),
+        _num("btc_price_usd", "bitcoin price in this scenario, USD", exclusive=True, typical=_BTC_PRICE),
+        _num("network_hashrate_eh_s", "network hashrate in this scenario, EH/s", exclusive=True, typical=_HASHRATE),
+        _num("fees_btc_per_block", "fees per block in this scenario, BTC", typical=_FEES),
+        _num("ai_spot_price_usd_per_kw_month", "spot AI price in this scenario, USD/kW-month", typical=_KW_MONTH),
+        _num("ai_spot_max_mw", "spot AI MW the market takes in this scenario", typical=_MW),
+        _num("energy_price_factor", "multiplies every site's energy price in this scenario and period",
+             typical=(0.1, 10.0)),
+    ),
+    key=("scenario", "period"),
+    required=False,
+    may_be_empty=True,
+)
+
+TABLES: tuple[Table, ...] = (SITES, MINERS, FLEET, CONTRACTS, PERIODS, SITE_PERIODS, SCENARIOS, SCENARIO_PERIODS)
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}

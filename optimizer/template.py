@@ -16,6 +16,7 @@ from .errors import InputError
 from .excel import write_input_workbook
 from .horizon import Horizon
 from .report import atomic_file
+from .schema import TABLES
 
 
 def example_tables(horizon: Horizon) -> dict[str, pd.DataFrame]:
@@ -66,6 +67,14 @@ def example_tables(horizon: Horizon) -> dict[str, pd.DataFrame]:
             "site_periods": site_periods}
 
 
+def template_tables(horizon: Horizon) -> dict[str, pd.DataFrame]:
+    """Every input table with every column of the schema: the example's rows, blank optional columns (whole halls,
+    lots, optional contracts, fundamentals) and empty scenario tables, so a planner sees all there is to fill in."""
+    example = example_tables(horizon)
+    return {table.name: example.get(table.name, pd.DataFrame()).reindex(columns=[c.name for c in table.columns])
+            for table in TABLES}
+
+
 def _model_yaml(settings: dict, header: str) -> str:
     return header + yaml.safe_dump(settings, sort_keys=False)
 
@@ -89,7 +98,7 @@ def write_template(path: Path, horizon: Horizon) -> tuple[Path, Path | None]:
     settings = {"name": path.stem, "inputs": path.name, "start": horizon.start, "periods": horizon.periods,
                 "months_per_period": horizon.months_per_period, "discount_rate": horizon.discount_rate}
     text = _model_yaml(settings, f"# capopt model file for {path.name} (written by capopt template)\n")
-    write_input_workbook(path, example_tables(horizon), horizon=horizon, model_yaml=text)
+    write_input_workbook(path, template_tables(horizon), horizon=horizon, model_yaml=text)
     return path, model_path if _write_new_model_file(model_path, text) else None
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputError, InputProblem
+from .fundamentals import DEFAULT_HALVING_MONTHS, derive_hashprice, period_subsidy_btc_per_block
 from .horizon import Horizon, parse_month
 from .readers import RawTable
 from .schema import TABLE_BY_NAME, TABLES, Column, Table
@@ -24,13 +25,55 @@ _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 
 
+SCENARIO_QUANTITIES = ("hashprice_usd_per_ph_day", "ai_spot_price_usd_per_kw_month", "ai_spot_max_mw",
+                        "energy_price_factor")
+FUNDAMENTALS = ("btc_price_usd", "network_hashrate_eh_s", "fees_btc_per_block")
+
+
+@dataclass
+class PeriodValues:
+    """The period quantities a scenario changes, [T] each: hashprice (USD/PH/day, after extension B), spot AI price
+    (USD/kW-month), spot AI MW and the factor on every site's energy price."""
+
+    hashprice_usd_per_ph_day: np.ndarray
+    ai_spot_price_usd_per_kw_month: np.ndarray
+    ai_spot_max_mw: np.ndarray
+    energy_price_factor: np.ndarray
+    hashprice_derived: np.ndarray  # [T] True where derived from the fundamentals (extension B)
+
+
+@dataclass
+class ScenarioValues:
+    """Every scenario's period quantities, [W, T] each, resolved by extension C's rules, with probabilities [W]."""
+
+    names: list[str]
+    probability: np.ndarray
+    hashprice_usd_per_ph_day: np.ndarray
+    hashprice_derived: np.ndarray
+    ai_spot_price_usd_per_kw_month: np.ndarray
+    ai_spot_max_mw: np.ndarray
+    energy_price_factor: np.ndarray
+
+    def row(self, w: int) -> PeriodValues:
+        """Scenario w's quantities."""
+        return PeriodValues(*(getattr(self, name)[w] for name in SCENARIO_QUANTITIES), self.hashprice_derived[w])
+
+    def mean(self) -> PeriodValues:
+        """The probability-weighted mean of every quantity (the mean-value scenario of extension C)."""
+        return PeriodValues(*(self.probability @ getattr(self, name) for name in SCENARIO_QUANTITIES),
+                            self.hashprice_derived.any(axis=0))
+
+
 @dataclass
 class Inputs:
     """Validated, typed input tables (defaults applied; period columns as 0-based period indexes).
 
     sites: indexed by site, in file order. miners: indexed by model. fleet: site, model, installed_mw.
     contracts: one row per tranche, with `tranche` (1-based within its contract), `start_t`, `end_t`.
-    periods: one row per horizon period, in order. site_periods: period_t, site, overrides (NaN = keep).
+    periods: one row per horizon period, in order, with the hashprice used (given, or derived from the fundamentals:
+    `hashprice_derived`). site_periods: period_t, site, overrides (NaN = keep). scenarios: scenario, probability
+    (empty = no scenarios), their period quantities resolved in `scenario_values`. `halving_months`: month numbers
+    at whose start the block subsidy halves.
     """
 
     sites: pd.DataFrame
@@ -40,6 +83,17 @@ class Inputs:
     periods: pd.DataFrame
     site_periods: pd.DataFrame
     warnings: list[InputProblem]
+    scenarios: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["scenario", "probability"]))
+    scenario_periods: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scenario_values: ScenarioValues | None = None
+    halving_months: tuple[int, ...] = ()
+
+    def period_values(self) -> PeriodValues:
+        """The periods table's scenario-dependent quantities (energy price factor 1)."""
+        p = self.periods
+        return PeriodValues(p["hashprice_usd_per_ph_day"].to_numpy(float),
+                            p["ai_spot_price_usd_per_kw_month"].to_numpy(float), p["ai_spot_max_mw"].to_numpy(float),
+                            np.ones(len(p)), p["hashprice_derived"].to_numpy(bool))
 
 
 def _parse_cell(text: str, column: Column) -> tuple[object, str | None]:
@@ -85,8 +139,9 @@ def _parse_cell(text: str, column: Column) -> tuple[object, str | None]:
 class _Checker:
     """Collects problems while typing each table."""
 
-    def __init__(self, horizon: Horizon, contract_end_beyond_horizon: bool):
+    def __init__(self, horizon: Horizon, contract_end_beyond_horizon: bool, halving_months: tuple[int, ...] = ()):
         self.horizon = horizon
+        self.halving_months = halving_months
         self.contract_end_beyond_horizon = contract_end_beyond_horizon
         self.problems: list[InputProblem] = []
         start = parse_month(horizon.start)
@@ -242,10 +297,20 @@ def _show(column: str, value: object, checker: _Checker) -> str:
     return str(value)
 
 
+def default_halving_months() -> tuple[int, ...]:
+    """Month numbers of the default halving months (docs/formulation.md, extension B)."""
+    return tuple(year * 12 + month - 1 for year, month in map(parse_month, DEFAULT_HALVING_MONTHS))  # type: ignore[misc]
+
+
 def validate_tables(raw: dict[str, RawTable], horizon: Horizon, *, read_problems: list[InputProblem] | None = None,
-                    contract_end_beyond_horizon: bool = False) -> Inputs:
-    """Validate every table and return typed `Inputs`; raise `InputError` listing every problem found."""
-    checker = _Checker(horizon, contract_end_beyond_horizon)
+                    contract_end_beyond_horizon: bool = False,
+                    halving_months: tuple[int, ...] | None = None) -> Inputs:
+    """Validate every table and return typed `Inputs`; raise `InputError` listing every problem found.
+
+    `halving_months`: month numbers at whose start the subsidy halves (default: the formulation's list).
+    """
+    halving = default_halving_months() if halving_months is None else tuple(halving_months)
+    checker = _Checker(horizon, contract_end_beyond_horizon, halving)
     checker.problems.extend(read_problems or [])
     typed: dict[str, pd.DataFrame] = {}
     for table in TABLES:
@@ -257,12 +322,20 @@ def validate_tables(raw: dict[str, RawTable], horizon: Horizon, *, read_problems
         checker.check_references(raw[name], TABLE_BY_NAME[name], frame, known)
     if "contracts" in typed:
         _check_contract_windows(checker, raw["contracts"], typed["contracts"])
+        _check_optional_agrees(checker, raw["contracts"], typed["contracts"])
+    if "sites" in typed:
+        _check_blocks_fit(checker, raw["sites"], typed["sites"])
     if "periods" in typed:
         _check_periods_cover_horizon(checker, raw["periods"], typed["periods"])
-    errors = [p for p in checker.problems if not p.warning]
-    if errors:
+        _check_hashprice_derivable(checker, raw["periods"], typed["periods"])
+    if "scenarios" in typed:
+        _check_probabilities(checker, raw["scenarios"], typed["scenarios"])
+    if any(not p.warning for p in checker.problems):
         raise InputError(_in_file_order(checker.problems))
-    return _assemble(typed, checker)
+    inputs = _assemble(typed, checker, raw)
+    if any(not p.warning for p in checker.problems):  # scenario rows whose hashprice cannot be derived
+        raise InputError(_in_file_order(checker.problems))
+    return inputs
 
 
 def _check_contract_windows(checker: _Checker, raw: RawTable, contracts: pd.DataFrame) -> None:
@@ -270,6 +343,66 @@ def _check_contract_windows(checker: _Checker, raw: RawTable, contracts: pd.Data
         if pd.notna(start) and pd.notna(end) and end < start:
             checker.add(raw, f"end {_show('period', int(end), checker)} is before start "
                              f"{_show('period', int(start), checker)}", i, "end")
+
+
+def _check_optional_agrees(checker: _Checker, raw: RawTable, contracts: pd.DataFrame) -> None:
+    """Rows of one contract must agree on `optional` (a contract is signed whole or not at all)."""
+    first: dict[str, tuple[int, bool]] = {}
+    for i, (name, optional) in enumerate(zip(contracts["contract"], contracts["optional"])):
+        if pd.isna(name) or optional is None:
+            continue
+        if name not in first:
+            first[name] = (i, bool(optional))
+        elif bool(optional) != first[name][1]:
+            checker.add(raw, f"optional is {str(bool(optional)).lower()} here but {str(first[name][1]).lower()} at "
+                             f"row {raw.rows[first[name][0]]} of the same contract '{name}': a contract is signed "
+                             "whole, so all its rows must agree", i, "optional")
+
+
+def _check_blocks_fit(checker: _Checker, raw: RawTable, sites: pd.DataFrame) -> None:
+    """A hall may not be larger than the site's AI ceiling."""
+    for i, (block, ceiling) in enumerate(zip(sites["ai_block_mw"], sites["ai_max_mw"])):
+        if block is not None and ceiling is not None and pd.notna(block) and pd.notna(ceiling) and block > ceiling:
+            checker.add(raw, f"a hall of {_number(block)} MW is larger than the site's ai_max_mw of "
+                             f"{_number(ceiling)} MW, so no hall could ever be built", i, "ai_block_mw")
+
+
+def _blank_cells(raw: RawTable, column: str) -> np.ndarray:
+    """True where the raw cell of `column` is blank (or the column is absent), per row."""
+    if column not in raw.frame.columns:
+        return np.ones(len(raw.frame), bool)
+    cells = raw.frame.loc[:, column]
+    if isinstance(cells, pd.DataFrame):
+        cells = cells.iloc[:, 0]
+    return np.array([str(c if c is not None else "").strip() == "" for c in cells], dtype=bool)
+
+
+def _check_hashprice_derivable(checker: _Checker, raw: RawTable, periods: pd.DataFrame) -> None:
+    """Each row gives a hashprice, or the bitcoin price and network hashrate it is derived from (with a subsidy on
+    the schedule or given). Rows whose cells are invalid are reported for those cells only."""
+    months = periods["period"].astype(float).to_numpy()
+    schedule = period_subsidy_btc_per_block(np.nan_to_num(months).astype(np.int64), checker.step,
+                                            checker.halving_months)
+    blank = {c: _blank_cells(raw, c) for c in ("hashprice_usd_per_ph_day", *FUNDAMENTALS, "block_subsidy_btc")}
+    for i in np.flatnonzero(blank["hashprice_usd_per_ph_day"] & ~np.isnan(months)):
+        missing = [c for c in ("btc_price_usd", "network_hashrate_eh_s") if blank[c][i]]
+        if any(pd.isna(periods[c].iloc[i]) and not blank[c][i] for c in (*FUNDAMENTALS, "block_subsidy_btc")):
+            continue  # a fundamental of this row is invalid: reported at its cell
+        if missing:
+            fee = (" (fees_btc_per_block is given, but a hashprice is derived only with btc_price_usd)"
+                   if "btc_price_usd" in missing and not blank["fees_btc_per_block"][i] else "")
+            checker.add(raw, f"no hashprice: give hashprice_usd_per_ph_day, or btc_price_usd and "
+                             f"network_hashrate_eh_s to derive it (missing: {', '.join(missing)}){fee}", i,
+                        "hashprice_usd_per_ph_day")
+        elif np.isnan(schedule[i]) and blank["block_subsidy_btc"][i]:
+            checker.add(raw, "the subsidy schedule starts in 2020-06: give block_subsidy_btc to derive the hashprice "
+                             "of an earlier period", i, "block_subsidy_btc")
+
+
+def _check_probabilities(checker: _Checker, raw: RawTable, scenarios: pd.DataFrame) -> None:
+    probabilities = scenarios["probability"].astype(float)
+    if len(scenarios) and probabilities.notna().all() and abs(probabilities.sum() - 1.0) > 1e-6:
+        checker.add(raw, f"probabilities sum to {probabilities.sum():.9g}, not 1 (within 1e-6)", column="probability")
 
 
 def _check_periods_cover_horizon(checker: _Checker, raw: RawTable, periods: pd.DataFrame) -> None:
@@ -284,7 +417,7 @@ def _period_indexes(months: pd.Series, checker: _Checker) -> np.ndarray:
     return np.array([-1 if pd.isna(m) else checker.period_of(int(m)) for m in months], dtype=int)
 
 
-def _assemble(typed: dict[str, pd.DataFrame], checker: _Checker) -> Inputs:
+def _assemble(typed: dict[str, pd.DataFrame], checker: _Checker, raw: dict[str, RawTable]) -> Inputs:
     """Apply the defaults that depend on other tables and shape the typed frames for the model."""
     horizon = checker.horizon
     sites = typed["sites"].astype({"ai_lead_time_periods": int}).set_index("site", drop=False)
@@ -314,13 +447,17 @@ def _assemble(typed: dict[str, pd.DataFrame], checker: _Checker) -> Inputs:
     for c in ("mw", "price_usd_per_kw_month", "shortfall_penalty_usd_per_kw_month"):
         contracts[c] = contracts[c].astype(float)
     contracts["power_passthrough"] = contracts["power_passthrough"].astype(bool)
+    contracts["optional"] = contracts["optional"].astype(bool)
 
     periods = typed["periods"].copy()
     periods["period_t"] = _period_indexes(periods["period"], checker)
     periods = periods.sort_values("period_t").reset_index(drop=True)
     periods["period"] = horizon.labels
-    for c in ("hashprice_usd_per_ph_day", "capex_budget_usd", "ai_spot_price_usd_per_kw_month", "ai_spot_max_mw"):
+    for c in ("hashprice_usd_per_ph_day", "capex_budget_usd", "ai_spot_price_usd_per_kw_month", "ai_spot_max_mw",
+              *FUNDAMENTALS, "block_subsidy_btc"):
         periods[c] = periods[c].astype(float)
+    periods["hashprice_derived"] = periods["hashprice_usd_per_ph_day"].isna()
+    periods["hashprice_usd_per_ph_day"] = periods_hashprice(periods, horizon, checker.halving_months)
 
     site_periods = typed.get("site_periods", pd.DataFrame(columns=["period", "site", "grid_mw", "energy_price_usd_per_mwh"]))
     site_periods = site_periods.reset_index(drop=True)
@@ -328,5 +465,76 @@ def _assemble(typed: dict[str, pd.DataFrame], checker: _Checker) -> Inputs:
     for c in ("grid_mw", "energy_price_usd_per_mwh"):
         site_periods[c] = site_periods[c].astype(float)
 
+    scenarios = typed.get("scenarios", pd.DataFrame(columns=["scenario", "probability"])).reset_index(drop=True)
+    scenarios["probability"] = scenarios["probability"].astype(float)
+    scenario_periods = typed.get("scenario_periods", pd.DataFrame(
+        columns=[c.name for c in TABLE_BY_NAME["scenario_periods"].columns])).reset_index(drop=True)
+    scenario_periods["period_t"] = _period_indexes(scenario_periods["period"], checker)
+    values = None
+    if len(scenarios):
+        values, problems = resolve_scenario_values(periods, scenarios, scenario_periods, horizon,
+                                                   checker.halving_months)
+        for i, message, column in problems:
+            checker.add(raw["scenario_periods"], message, i, column)
     warnings = _in_file_order([p for p in checker.problems if p.warning])
-    return Inputs(sites, miners, fleet, contracts, periods, site_periods, warnings)
+    return Inputs(sites, miners, fleet, contracts, periods, site_periods, warnings, scenarios, scenario_periods, values,
+                  checker.halving_months)
+
+
+def periods_hashprice(periods: pd.DataFrame, horizon: Horizon, halving_months: tuple[int, ...]) -> np.ndarray:
+    """[T] the hashprice of each period: given, or derived from its fundamentals where `hashprice_derived`."""
+    first = parse_month(horizon.start)
+    start = first[0] * 12 + first[1] - 1  # type: ignore[index]
+    months = start + np.arange(horizon.periods) * horizon.months_per_period
+    schedule = period_subsidy_btc_per_block(months, horizon.months_per_period, halving_months)
+    derived = derive_hashprice(*(periods[c].to_numpy(float) for c in (*FUNDAMENTALS, "block_subsidy_btc")), schedule)
+    return np.where(periods["hashprice_derived"].to_numpy(bool), derived,
+                    periods["hashprice_usd_per_ph_day"].to_numpy(float))
+
+
+def resolve_scenario_values(periods: pd.DataFrame, scenarios: pd.DataFrame, scenario_periods: pd.DataFrame,
+                            horizon: Horizon, halving_months: tuple[int, ...]
+                            ) -> tuple[ScenarioValues, list[tuple[int, str, str]]]:
+    """Every scenario's period quantities by extension C's rules, and (row, message, column) problems.
+
+    A blank cell or a missing row takes the periods table's value (factor 1). Hashprice: a row's own wins; else, if
+    the row gives any fundamental, it is derived from the row's fundamentals (the periods table's where the row is
+    blank); else the periods table's hashprice is used.
+    """
+    W, T = len(scenarios), horizon.periods
+    index = {name: w for w, name in enumerate(scenarios["scenario"])}
+    base = {name: np.broadcast_to(periods[name].to_numpy(float), (W, T)).copy()
+            for name in ("hashprice_usd_per_ph_day", "ai_spot_price_usd_per_kw_month", "ai_spot_max_mw", *FUNDAMENTALS)}
+    base["energy_price_factor"] = np.ones((W, T))
+    derived = np.broadcast_to(periods["hashprice_derived"].to_numpy(bool), (W, T)).copy()
+    own = {name: np.full((W, T), np.nan) for name in (*SCENARIO_QUANTITIES, *FUNDAMENTALS)}
+    row_of = np.full((W, T), -1)
+    if len(scenario_periods):
+        w = scenario_periods["scenario"].map(index).to_numpy(int)
+        t = scenario_periods["period_t"].to_numpy(int)
+        row_of[w, t] = np.arange(len(scenario_periods))
+        for name in own:
+            own[name][w, t] = scenario_periods[name].to_numpy(float)
+    values = {name: np.where(np.isnan(own[name]), base[name], own[name]) for name in base}
+    has_fundamental = np.zeros((W, T), bool)
+    for name in FUNDAMENTALS:
+        has_fundamental |= ~np.isnan(own[name])
+    rederive = np.isnan(own["hashprice_usd_per_ph_day"]) & has_fundamental
+    first = parse_month(horizon.start)
+    months = first[0] * 12 + first[1] - 1 + np.arange(T) * horizon.months_per_period  # type: ignore[index]
+    schedule = period_subsidy_btc_per_block(months, horizon.months_per_period, halving_months)
+    subsidy = np.broadcast_to(periods["block_subsidy_btc"].to_numpy(float), (W, T))
+    from_fundamentals = derive_hashprice(values["btc_price_usd"], values["network_hashrate_eh_s"],
+                                         values["fees_btc_per_block"], subsidy, schedule[None, :])
+    hashprice = np.where(rederive, from_fundamentals, values["hashprice_usd_per_ph_day"])
+    problems = []
+    for w_bad, t_bad in zip(*np.nonzero(rederive & np.isnan(from_fundamentals))):
+        missing = [c for c in ("btc_price_usd", "network_hashrate_eh_s") if np.isnan(values[c][w_bad, t_bad])]
+        reason = (f"missing {', '.join(missing)} in this row and in the periods table" if missing else
+                  "the subsidy schedule starts in 2020-06: give block_subsidy_btc in the periods table")
+        problems.append((int(row_of[w_bad, t_bad]), f"a fundamental is given, so the hashprice is derived, but it "
+                                                    f"cannot be: {reason}", "hashprice_usd_per_ph_day"))
+    return ScenarioValues(list(scenarios["scenario"]), scenarios["probability"].to_numpy(float), hashprice,
+                          (derived & ~rederive & np.isnan(own["hashprice_usd_per_ph_day"])) | rederive,
+                          values["ai_spot_price_usd_per_kw_month"], values["ai_spot_max_mw"],
+                          values["energy_price_factor"]), problems

@@ -388,7 +388,7 @@ FINE: list = [
      ["warning: inputs/fleet.csv, column colour: unknown column 'colour' ignored"]),
     ("unknown_table", write("notes", "anything\n"),
      ["warning: inputs/notes.csv: unknown table ignored (expected one of: contracts.csv, fleet.csv, miners.csv, "
-      "periods.csv, site_periods.csv, sites.csv)"]),
+      "periods.csv, scenario_periods.csv, scenarios.csv, site_periods.csv, sites.csv)"]),
     ("unknown_yaml_key", append("model", "author: me"),
      ["warning: model.yaml, column author: unknown key 'author' ignored"]),
 ]

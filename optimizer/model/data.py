@@ -7,7 +7,7 @@ import numpy as np
 
 from ..case import ModelOptions
 from ..horizon import Horizon
-from ..validate import Inputs
+from ..validate import Inputs, PeriodValues
 
 
 @dataclass
@@ -26,6 +26,7 @@ class ModelData:
     discount_factor: np.ndarray
     end_discount_factor: float  # df of the period after the last: (1 + r) ** (-(T * months_per_period) / 12)
     hashprice_usd_per_ph_day: np.ndarray
+    hashprice_derived: np.ndarray  # [T] True where derived from bitcoin price and network hashrate (extension B)
     capex_budget_usd: np.ndarray  # new capex money per period; NaN = no limit from that period on
     cumulative_budget_usd: np.ndarray  # inf where no limit
     spot_price_usd_per_kw_month: np.ndarray
@@ -107,13 +108,16 @@ def _site_period(inputs: Inputs, column: str, base: np.ndarray, site_index: dict
     return values
 
 
-def model_data(inputs: Inputs, horizon: Horizon, options: ModelOptions | None = None) -> ModelData:
-    """Arrange validated inputs as arrays for the model builder."""
+def model_data(inputs: Inputs, horizon: Horizon, options: ModelOptions | None = None,
+               period_values: PeriodValues | None = None) -> ModelData:
+    """Arrange validated inputs as arrays for the model builder; `period_values` are a scenario's (extension C):
+    its hashprice, spot AI price and MW, and the factor on every site's energy price."""
     sites, miners, periods, contracts = inputs.sites, inputs.miners, inputs.periods, inputs.contracts
     site_names, model_names = list(sites["site"]), list(miners["model"])
     site_index = {s: i for i, s in enumerate(site_names)}
     model_index = {m: i for i, m in enumerate(model_names)}
     T = horizon.periods
+    values = period_values or inputs.period_values()
 
     fleet_mw = np.zeros((len(site_names), len(model_names)))
     if len(inputs.fleet):
@@ -139,14 +143,16 @@ def model_data(inputs: Inputs, horizon: Horizon, options: ModelOptions | None = 
         months=horizon.months,
         discount_factor=horizon.discount_factors,
         end_discount_factor=float((1.0 + horizon.discount_rate) ** (-(T * horizon.months_per_period) / 12.0)),
-        hashprice_usd_per_ph_day=periods["hashprice_usd_per_ph_day"].to_numpy(float),
+        hashprice_usd_per_ph_day=values.hashprice_usd_per_ph_day,
+        hashprice_derived=values.hashprice_derived,
         capex_budget_usd=budget,
         cumulative_budget_usd=cumulative_budget,
-        spot_price_usd_per_kw_month=periods["ai_spot_price_usd_per_kw_month"].to_numpy(float),
-        spot_max_mw=periods["ai_spot_max_mw"].to_numpy(float),
+        spot_price_usd_per_kw_month=values.ai_spot_price_usd_per_kw_month,
+        spot_max_mw=values.ai_spot_max_mw,
         grid_mw=_site_period(inputs, "grid_mw", sites["grid_mw"].to_numpy(float), site_index, T),
         energy_price_usd_per_mwh=_site_period(inputs, "energy_price_usd_per_mwh",
-                                              sites["energy_price_usd_per_mwh"].to_numpy(float), site_index, T),
+                                              sites["energy_price_usd_per_mwh"].to_numpy(float), site_index, T)
+        * values.energy_price_factor[None, :],
         floor_sqft=sites["floor_sqft"].to_numpy(float),
         mining_pue=sites["mining_pue"].to_numpy(float),
         ai_pue=sites["ai_pue"].to_numpy(float),

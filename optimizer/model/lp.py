@@ -98,15 +98,17 @@ class LinearProgram:
     _row_lower: list[np.ndarray] = field(default_factory=list)
     _row_upper: list[np.ndarray] = field(default_factory=list)
     _entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    _fixed: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
     blocks: dict[str, VariableBlock] = field(default_factory=dict)
     row_blocks: dict[str, RowBlock] = field(default_factory=dict)
     scope: str = ""  # prefix of the names blocks are registered under (a scenario's, in the extensive form)
 
     def add_variables(self, name: str, dims: tuple[str, ...], exists: np.ndarray, *, integer: bool = False,
-                      upper: np.ndarray | float = INF, shared: np.ndarray | None = None) -> VariableBlock:
-        """New columns (>= 0, at most `upper`) where `exists`; `shared` (columns of another block, -1 = none) are
-        reused instead of new columns where given (scenarios share their committed decisions)."""
+                      lower: float = 0.0, upper: np.ndarray | float = INF,
+                      shared: np.ndarray | None = None) -> VariableBlock:
+        """New columns (from `lower`, default 0, to `upper`) where `exists`; `shared` (columns of another block,
+        -1 = none) are reused instead of new columns where given (scenarios share their committed decisions)."""
         exists = np.asarray(exists, dtype=bool)
         columns = np.full(exists.shape, -1, dtype=np.int64)
         new = exists if shared is None else exists & (shared < 0)
@@ -115,7 +117,7 @@ class LinearProgram:
         if shared is not None:
             columns[exists & (shared >= 0)] = shared[exists & (shared >= 0)]
         self.n_columns += count
-        self._col_lower.append(np.zeros(count))
+        self._col_lower.append(np.full(count, float(lower)))
         self._col_upper.append(np.broadcast_to(np.asarray(upper, dtype=float), exists.shape)[new].astype(float))
         self._col_integer.append(np.full(count, integer))
         block = VariableBlock(name, dims, columns, integer)
@@ -148,13 +150,23 @@ class LinearProgram:
         """Add matrix entries to existing rows (e.g. slack columns of an elastic re-solve)."""
         self._entries.append((np.asarray(rows, np.int64), np.asarray(columns, np.int64), np.asarray(values, float)))
 
+    def fix_columns(self, columns: np.ndarray, values: np.ndarray) -> None:
+        """Fix columns at values (lower = upper), e.g. decisions taken by another plan."""
+        self._fixed.append((np.asarray(columns, np.int64), np.asarray(values, float)))
+
     @property
     def col_lower(self) -> np.ndarray:
-        return _concat(self._col_lower)
+        lower = _concat(self._col_lower)
+        for columns, values in self._fixed:
+            lower[columns] = values
+        return lower
 
     @property
     def col_upper(self) -> np.ndarray:
-        return _concat(self._col_upper)
+        upper = _concat(self._col_upper)
+        for columns, values in self._fixed:
+            upper[columns] = values
+        return upper
 
     @property
     def integrality(self) -> np.ndarray:

@@ -33,10 +33,11 @@ class Plan:
     summary: dict = field(default_factory=dict)
     case: Case | None = field(default=None, repr=False, compare=False)  # the solved case (inputs echoed in plan.xlsx)
     figures: PlanFigures | None = field(default=None, repr=False, compare=False)
+    extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # a scenario plan's committed, scenario_years
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The plan tables by file name stem."""
-        return {name: getattr(self, name) for name in PLAN_TABLES}
+        return {**{name: getattr(self, name) for name in PLAN_TABLES}, **self.extra_tables}
 
 
 def _site_periods(f: PlanFigures) -> pd.DataFrame:
@@ -153,6 +154,8 @@ def _period_totals(f: PlanFigures) -> pd.DataFrame:
         "mining_running_mw": val["run_m"].sum(axis=(0, 1)),
         "ai_ready_mw": val["cap_a"].sum(axis=0),
         "ai_delivered_mw": f.contract_mw.sum(axis=0) + val["spot_a"].sum(axis=0),
+        "hashprice_usd_per_ph_day": d.hashprice_usd_per_ph_day,
+        "hashprice_source": np.where(_hashprice_derived(f), "derived", "given"),
         "ai_revenue_usd": f.revenue_by_period("ai"),
         **by_period,
         "cash_flow_usd": cash,
@@ -162,6 +165,11 @@ def _period_totals(f: PlanFigures) -> pd.DataFrame:
         # value of one more budget dollar in period t = the sum of the cumulative duals from t on
         "budget_value_usd_per_usd": np.cumsum(cumulative_duals[::-1])[::-1],
     })
+
+
+def _hashprice_derived(f: PlanFigures) -> np.ndarray:
+    """[T] True where the plan's hashprice was derived from bitcoin price and network hashrate (extension B)."""
+    return f.data.hashprice_derived
 
 
 def _beyond_horizon(f: PlanFigures) -> list[dict]:
@@ -250,12 +258,19 @@ def plan_summary(model: CapacityModel, outcome: SolveOutcome, f: PlanFigures) ->
     return summary
 
 
+def plan_tables(f: PlanFigures, model: CapacityModel) -> dict[str, pd.DataFrame]:
+    """The plan tables of one plan's figures, by name."""
+    return {"site_periods": _site_periods(f), "miner_periods": _miner_periods(f, model),
+            "contract_periods": _contract_periods(f), "period_totals": _period_totals(f),
+            "shadow_prices": _shadow_prices(f)}
+
+
 def read_plan(model: CapacityModel, outcome: SolveOutcome) -> Plan:
     """Turn a solve with a plan into a `Plan`."""
     if outcome.col_value is None:
         raise ValueError(f"no plan to read: {outcome.status}")
     f = read_figures(model, outcome.col_value, outcome.row_dual)
-    summary = plan_summary(model, outcome, f)
-    return Plan(model.case.name, outcome.status, f.npv_usd, _site_periods(f), _miner_periods(f, model),
-                _contract_periods(f), _period_totals(f), _shadow_prices(f), f.crossover_period, summary, model.case,
-                f)
+    tables = plan_tables(f, model)
+    return Plan(model.case.name, outcome.status, f.npv_usd, tables["site_periods"], tables["miner_periods"],
+                tables["contract_periods"], tables["period_totals"], tables["shadow_prices"], f.crossover_period,
+                plan_summary(model, outcome, f), model.case, f)

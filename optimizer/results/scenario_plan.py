@@ -1,0 +1,123 @@
+"""A scenario plan (extension C) read back: what to commit now, and how each scenario's plan adapts afterwards.
+
+Each scenario's figures come from the one reader (`figures.read_figures`) on its own part of the extensive form;
+its shadow prices are the objective's gain per unit of that scenario's limit divided by the scenario's probability
+(with risk weight 0: the gain in that scenario's NPV).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..model.scenarios import ScenarioModel, committed_columns, cvar_usd
+from ..model.variables import DIMS
+from ..solve.outcome import SolveOutcome
+from .figures import PlanFigures, read_figures
+from .plan import PLAN_TABLES, Plan, plan_summary, plan_tables
+
+_DECISIONS = {"build_a": "start AI build", "buy_m": "buy ASICs", "ret_m": "retire ASICs"}
+
+
+def committed_decisions(model: ScenarioModel, col_value: np.ndarray) -> pd.DataFrame:
+    """The decisions taken now, the same in every scenario: AI builds started, ASICs bought and retired through
+    `commit_through` (MW > 0, with whole halls and lots counted), and every optional contract signed or not."""
+    member = model.members[0]
+    d = member.data
+    labels = d.horizon.labels
+    rows = []
+    shared = committed_columns(member, model.commit_through_t)
+    for name, words in _DECISIONS.items():
+        values = np.where(shared[name] >= 0, col_value[np.maximum(shared[name], 0)], 0.0)
+        for index in np.argwhere(values > 1e-6):
+            idx = dict(zip(DIMS[name], index))
+            site = d.site_names[idx["site"]]
+            model_name = d.model_names[idx["model"]] if "model" in idx else None
+            units, unit_mw = None, None
+            if name == "build_a" and not np.isnan(d.ai_block_mw[idx["site"]]):
+                unit_mw = float(d.ai_block_mw[idx["site"]])
+            if name == "buy_m" and not np.isnan(d.lot_mw[idx["model"]]):
+                unit_mw = float(d.lot_mw[idx["model"]])
+            if unit_mw:
+                units = int(round(values[tuple(index)] / unit_mw))
+            rows.append({"decision": words, "site": site, "model": model_name, "contract": None,
+                         "period": labels[idx["period"]], "mw": float(values[tuple(index)]), "whole_units": units,
+                         "unit_mw": unit_mw})
+    signs = np.where(shared["sign"] >= 0, col_value[np.maximum(shared["sign"], 0)], 0.0)
+    for k in np.flatnonzero(d.contract_optional):
+        rows.append({"decision": "sign contract" if signs[k] > 0.5 else "do not sign contract", "site": None,
+                     "model": None, "contract": d.contract_names[k], "period": None, "mw": None,
+                     "whole_units": None, "unit_mw": None})
+    return pd.DataFrame(rows, columns=["decision", "site", "model", "contract", "period", "mw", "whole_units",
+                                       "unit_mw"])
+
+
+def _scenario_years(model: ScenarioModel, figures: list[PlanFigures]) -> pd.DataFrame:
+    """Per scenario and calendar year: mean IT MW to mining and AI, revenue and cash flow."""
+    frames = []
+    for name, p, f in zip(model.names, model.probability, figures):
+        labels = f.data.horizon.labels
+        year = np.array([label[:4] for label in labels])
+        per_period = pd.DataFrame({
+            "year": year,
+            "mining_installed_mw": f.values["cap_m"].sum(axis=(0, 1)),
+            "ai_ready_mw": f.values["cap_a"].sum(axis=0),
+            "ai_delivered_mw": f.contract_mw.sum(axis=0) + f.values["spot_a"].sum(axis=0),
+            "mining_revenue_usd": f.revenue_by_period("mining"),
+            "ai_revenue_usd": f.revenue_by_period("ai"),
+            "cash_flow_usd": f.cash_flow_usd.sum(axis=0),
+        })
+        by_year = per_period.groupby("year", sort=True).agg(
+            mining_installed_mw=("mining_installed_mw", "mean"), ai_ready_mw=("ai_ready_mw", "mean"),
+            ai_delivered_mw=("ai_delivered_mw", "mean"), mining_revenue_usd=("mining_revenue_usd", "sum"),
+            ai_revenue_usd=("ai_revenue_usd", "sum"), cash_flow_usd=("cash_flow_usd", "sum")).reset_index()
+        by_year.insert(0, "probability", p)
+        by_year.insert(0, "scenario", name)
+        frames.append(by_year)
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_scenario_plan(model: ScenarioModel, outcome: SolveOutcome) -> Plan:
+    """Turn a solved scenario model into a `Plan`: tables with a `scenario` column, the committed decisions, the
+    outcome per scenario by year, and the summary (expected NPV, CVaR, NPV per scenario)."""
+    x = outcome.col_value
+    if x is None:
+        raise ValueError(f"no plan to read: {outcome.status}")
+    figures = []
+    for member, p in zip(model.members, model.probability):
+        duals = None if outcome.row_dual is None else outcome.row_dual / p
+        figures.append(read_figures(member, x, duals))
+    npv = np.array([f.npv_usd for f in figures])
+    expected = float(model.probability @ npv)
+    tables: dict[str, list[pd.DataFrame]] = {name: [] for name in PLAN_TABLES}
+    for name, f, member in zip(model.names, figures, model.members):
+        for table, frame in plan_tables(f, member).items():
+            tables[table].append(frame.assign(scenario=name)[["scenario", *frame.columns]])
+    frames = {table: pd.concat(parts, ignore_index=True) for table, parts in tables.items()}
+    committed = committed_decisions(model, x)
+    summary = plan_summary(model.members[0], outcome, figures[0])
+    for key in ("npv_usd", "npv_of_cash_flows_usd", "crossover_period", "present_value_usd", "undiscounted_usd",
+                "undiscounted_cash_flow_usd", "commitments_beyond_horizon", "terminal_value"):
+        summary.pop(key, None)
+    p = model.probability
+    summary.update({
+        "objective_usd": outcome.objective_usd,
+        "expected_npv_usd": expected,
+        "cvar_usd": float(cvar_usd(npv, p, model.cvar_alpha)),
+        "cvar_alpha": model.cvar_alpha,
+        "risk_weight": model.risk_weight,
+        "npv_by_scenario_usd": {name: float(v) for name, v in zip(model.names, npv)},
+        "probability_by_scenario": {name: float(v) for name, v in zip(model.names, p)},
+        "crossover_period_by_scenario": {name: f.crossover_period for name, f in zip(model.names, figures)},
+        "commit_through": model.members[0].data.horizon.labels[model.commit_through_t],
+        "committed": committed.replace({np.nan: None}).to_dict(orient="records"),
+        "expected_present_value_usd": {
+            term: float(sum(pw * float((f.flows_usd[term].sum(axis=0) * f.data.discount_factor).sum())
+                            for pw, f in zip(p, figures)))
+            for term in figures[0].flows_usd},
+        "size": {**summary["size"], "scenarios": len(model.members)},
+        "build_seconds": round(model.build_seconds, 4),
+    })
+    extra = {"committed": committed, "scenario_years": _scenario_years(model, figures)}
+    return Plan(model.case.name, outcome.status, expected, frames["site_periods"], frames["miner_periods"],
+                frames["contract_periods"], frames["period_totals"], frames["shadow_prices"], None, summary,
+                model.case, figures[0], extra)
