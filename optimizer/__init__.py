@@ -2,5 +2,6 @@
 from .case import Case, load
 from .errors import InputError, InputProblem, NoPlanError
 from .results import Plan, solve
+from .studies import value_of_information
 
-__all__ = ["Case", "InputError", "InputProblem", "NoPlanError", "Plan", "load", "solve"]
+__all__ = ["Case", "InputError", "InputProblem", "NoPlanError", "Plan", "load", "solve", "value_of_information"]

@@ -1,8 +1,8 @@
 """The linear program as flat arrays: columns (cost, bounds, integrality), rows (bounds) and matrix entries.
 
 Everything is built in bulk from numpy arrays (no per-variable Python objects), then handed to a solver in one
-piece: HiGHS takes the row-wise matrix directly (`solve/highs.py`); PuLP builds its objects from the same arrays for
-CBC and for LP/MPS export (`solve/pulp_backend.py`).
+piece: HiGHS takes the row-wise matrix directly (`solvers/highs.py`); PuLP builds its objects from the same arrays for
+CBC and for LP/MPS export (`solvers/pulp_backend.py`).
 
 - `VariableBlock`: one kind of decision variable (e.g. `cap_m` over site, model, period); `columns` holds the LP
   column of each index, -1 where the variable does not exist.

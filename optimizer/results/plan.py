@@ -11,7 +11,7 @@ from ..case import Case
 from ..model import CapacityModel
 from ..model.constraints import REPORTED_DUALS
 from ..model.objective import TERMS
-from ..solve.outcome import SolveOutcome
+from ..solvers.outcome import SolveOutcome
 from .figures import PlanFigures, read_figures
 
 PLAN_TABLES = ("site_periods", "miner_periods", "contract_periods", "period_totals", "shadow_prices")

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..model.scenarios import ScenarioModel, committed_columns, cvar_usd
 from ..model.variables import DIMS
-from ..solve.outcome import SolveOutcome
+from ..solvers.outcome import SolveOutcome
 from .figures import PlanFigures, read_figures
 from .plan import PLAN_TABLES, Plan, plan_summary, plan_tables
 

@@ -32,7 +32,7 @@ from ..model.expressions import capex_coefficients
 from ..model.objective import npv_costs, objective_parts
 from ..model.variables import variable_masks
 from ..results.figures import PlanFigures, read_figures
-from ..solve.highs import HighsRun
+from ..solvers.highs import HighsRun
 from .params import apply_scenario
 
 RHS_FAMILIES = {"power": power.rhs, "capex_budget": capex_budget.rhs, "spot_market": spot_market.rhs}

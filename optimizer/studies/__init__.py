@@ -1,0 +1,9 @@
+"""Studies made of several solves of one case: what information is worth (EVPI, VSS), the risk frontier, and what
+each optional contract adds. Their independent solves run through a task mapper (serial, a process pool or Dask).
+"""
+from .decisions import ContractDecision, explain_contracts
+from .frontier import FrontierPoint, frontier_tables, risk_frontier
+from .information import ValueOfInformation, serial_map, value_of_information
+
+__all__ = ["ContractDecision", "FrontierPoint", "ValueOfInformation", "explain_contracts", "frontier_tables",
+           "risk_frontier", "serial_map", "value_of_information"]
