@@ -12,10 +12,7 @@ from optimizer.charts import CHART_FILES, write_charts
 from optimizer.cli import main
 from optimizer.report import write_plan
 
-try:
-    from smallcase import small_tables, write_csv_case
-except ImportError:  # tests/ imported as a package
-    from tests.smallcase import small_tables, write_csv_case
+from .smallcase import small_tables, write_csv_case
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -20,10 +20,7 @@ from optimizer.plan_workbook import INPUT_SHEET_TITLE, PLAN_SHEETS
 from optimizer.report import read_tables, write_plan
 from optimizer.schema import TABLES
 
-try:
-    from smallcase import small_tables, write_csv_case
-except ImportError:  # tests/ imported as a package
-    from tests.smallcase import small_tables, write_csv_case
+from .smallcase import small_tables, write_csv_case
 
 REPO = Path(__file__).resolve().parents[1]
 INJECTIONS = {"site_a": '=HYPERLINK("http://x","y")', "site_b": "+1", "model": "@SUM(A1)", "contract": "-2"}

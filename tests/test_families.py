@@ -17,10 +17,7 @@ import pytest
 
 import optimizer
 
-try:
-    from casebuilder import column, df, miner, site, tables, value
-except ImportError:  # tests/ imported as a package
-    from tests.casebuilder import column, df, miner, site, tables, value
+from .casebuilder import column, df, miner, site, tables, value
 
 START = "2027-04"  # April 2027: 30 days, May 31, June 30
 

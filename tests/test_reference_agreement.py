@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -18,15 +17,13 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from click.testing import CliRunner
 
-from click.testing import CliRunner  # noqa: E402
-from reference_lp import reference_npv  # noqa: E402
-from strategies import cases, write_case  # noqa: E402
+import optimizer
+from optimizer.cli import main
 
-import optimizer  # noqa: E402
-from optimizer.cli import main  # noqa: E402
+from .reference_lp import reference_npv
+from .strategies import cases, write_case
 
 
 # --------------------------------------------------------------------------- (a) reference sanity

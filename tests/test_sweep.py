@@ -30,10 +30,7 @@ from optimizer.sweep.figures import result_figures
 from optimizer.sweep.specs import neighbour_order
 from optimizer.sweep.store import read_results
 
-try:
-    from casebuilder import miner, site, tables
-except ImportError:  # tests/ imported as a package
-    from tests.casebuilder import miner, site, tables
+from .casebuilder import miner, site, tables
 
 LABELS = [f"2027-{m:02d}" for m in range(1, 13)]
 
@@ -303,6 +300,7 @@ def test_sweep_rows_equal_independent_solves_and_resume_skips_done(tmp_path):
     assert fresh.solved == 3 and len(_rows(out)) == 4
 
 
+@pytest.mark.slow
 def test_process_pool_and_dask_give_the_same_rows(tmp_path):
     distributed = pytest.importorskip("distributed")
     case = _rich_case()
@@ -412,6 +410,7 @@ def _wait_rows(path: Path, count: int, process: subprocess.Popen, timeout_s: flo
     pytest.fail(f"the sweep did not write {count} rows in time (exit {process.poll()})")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_keeps_finished_rows_and_resume_finishes(tmp_path, jobs):
     model = _write_model(tmp_path, _rich_tables(), "rich", 12)
@@ -434,6 +433,7 @@ def test_ctrl_c_keeps_finished_rows_and_resume_finishes(tmp_path, jobs):
     assert len(rows) == 301 and len({r[0] for r in rows[1:]}) == 300
 
 
+@pytest.mark.slow
 def test_a_killed_worker_loses_no_finished_row(tmp_path):
     model = _write_model(tmp_path, _rich_tables(), "rich", 12)
     out = tmp_path / "run"

@@ -10,10 +10,7 @@ import pytest
 
 import optimizer
 
-try:
-    from casebuilder import df, miner, site, tables, value
-except ImportError:  # tests/ imported as a package
-    from tests.casebuilder import df, miner, site, tables, value
+from .casebuilder import df, miner, site, tables, value
 
 MONTHS_2027 = [f"2027-{m:02d}" for m in range(1, 13)]
 QUARTERS_2027 = ["2027-01", "2027-04", "2027-07", "2027-10"]
