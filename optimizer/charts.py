@@ -16,7 +16,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
-from .report import atomic_file
+from .files import atomic_file
 
 CHART_FILES = ("allocation_by_site.png", "revenue_mix.png", "shadow_prices.png")
 _MINING, _AI, _BUILD, _SPOT, _CROSS = "#f7931a", "#1f77b4", "#9ecae9", "#17becf", "#444444"

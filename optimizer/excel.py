@@ -34,8 +34,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .errors import InputProblem
 from .horizon import Horizon
-from .readers import RawTable, display_path
-from .report import FORMULA_PREFIXES, atomic_file
+from .files import FORMULA_PREFIXES, atomic_file, display_path
+from .readers import RawTable
 from .schema import TABLE_BY_NAME, TABLES, Column, Table
 from .validate import Inputs
 

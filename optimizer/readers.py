@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputProblem
+from .files import display_path
 from .schema import TABLE_BY_NAME, TABLES
 
 
@@ -25,14 +26,6 @@ class RawTable:
     source: str
     frame: pd.DataFrame
     rows: list[int]
-
-
-def display_path(path: Path) -> str:
-    """`path` as a planner reads it in a message: relative to the working folder where it can be."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[InputProblem]]:

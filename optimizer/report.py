@@ -3,16 +3,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import secrets
-import shutil
-import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
+from .files import atomic_directory, escape_formula, unescape_formula
 from .results import Plan
 
 _TERM_LABELS = {
@@ -81,47 +77,6 @@ def summary_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-@contextmanager
-def atomic_directory(target: Path) -> Iterator[Path]:
-    """Yield a fresh temporary folder beside `target`; on success it replaces `target`, on failure it vanishes.
-
-    A failed or interrupted run leaves whatever was at `target` before untouched.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the plan folder gets the usual permissions
-    try:
-        yield staging
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.{os.getpid()}.old")
-            os.replace(target, old)
-        os.replace(staging, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-
-
-@contextmanager
-def atomic_file(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `target` to write; on success it replaces `target`, on failure it vanishes."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        yield staging
-        with open(staging, "rb+") as written:
-            os.fsync(written.fileno())
-        os.replace(staging, target)
-    finally:
-        staging.unlink(missing_ok=True)
-
-
 def _json_default(value: object) -> object:
     if hasattr(value, "item"):
         return value.item()
@@ -129,20 +84,6 @@ def _json_default(value: object) -> object:
 
 
 PLAN_FORMATS = ("csv", "xlsx", "json")
-FORMULA_PREFIXES = ("=", "+", "-", "@")  # text a spreadsheet may run as a formula
-
-
-def _escape_formula(text: object) -> object:
-    """Text a spreadsheet would run as a formula (starting with =, +, - or @) gets a leading quote; else as is."""
-    if isinstance(text, str) and text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-def _unescape_formula(text: object) -> object:
-    if isinstance(text, str) and text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
-        return text[1:]
-    return text
 
 
 def _is_text(column: pd.Series) -> bool:
@@ -154,7 +95,7 @@ def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     text_columns = [c for c in frame.columns if _is_text(frame[c])]
     if not text_columns:
         return frame
-    return frame.assign(**{c: frame[c].map(_escape_formula) for c in text_columns})
+    return frame.assign(**{c: frame[c].map(escape_formula) for c in text_columns})
 
 
 def _json_records(frame: pd.DataFrame) -> list[dict]:
@@ -211,5 +152,5 @@ def read_tables(out_dir: Path) -> dict[str, pd.DataFrame]:
     for path in sorted(Path(out_dir).glob("*.csv")):
         frame = pd.read_csv(path)
         text_columns = [c for c in frame.columns if _is_text(frame[c])]
-        tables[path.stem] = frame.assign(**{c: frame[c].map(_unescape_formula) for c in text_columns})
+        tables[path.stem] = frame.assign(**{c: frame[c].map(unescape_formula) for c in text_columns})
     return tables

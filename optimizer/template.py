@@ -15,7 +15,7 @@ from .case import read_model_file
 from .errors import InputError
 from .excel import write_input_workbook
 from .horizon import Horizon
-from .report import atomic_file
+from .files import atomic_file
 
 
 def example_tables(horizon: Horizon) -> dict[str, pd.DataFrame]:
