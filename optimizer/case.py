@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from .errors import InputError, InputProblem
 from .horizon import Horizon, parse_month
-from .readers import RawTable, read_csv_folder, read_frames
+from .readers.csv_folder import RawTable, read_csv_folder
+from .readers.frames import read_frames
+from .readers.model_file import read_yaml_mapping
+from .readers.workbook import read_workbook
 from .validate import Inputs, validate_tables
 
 SOLVERS = ("highs", "cbc")
@@ -147,62 +149,6 @@ def _options(source: str, data: dict) -> tuple[ModelOptions, list[InputProblem]]
     return ModelOptions(value, lives["ai_life_years"], lives["asic_life_years"]), []
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML SafeLoader that refuses a key given twice in one mapping (plain YAML keeps the last silently)."""
-
-
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    """Build a mapping, raising a YAML error at the second of two equal keys."""
-    first_line: dict[object, int] = {}
-    for key_node, _ in node.value:
-        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-            continue
-        key = loader.construct_object(key_node, deep=deep)
-        if key in first_line:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key '{key}' is given twice (first at row {first_line[key]})", key_node.start_mark)
-        first_line[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node, deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
-
-
-def _read_yaml(path: Path) -> dict:
-    source = str(path)
-    if path.is_dir():
-        raise InputError([InputProblem(source, "is a folder, expected a model file (.yaml)")])
-    if not path.is_file():
-        raise InputError([InputProblem(source, "model file not found")])
-    if path.suffix.lower() in (".csv", ".xlsx", ".xlsm", ".xls"):
-        raise InputError([InputProblem(source, "this holds input tables, not a model: give a model file (.yaml) "
-                                       "with start, periods and inputs (the folder of CSV files or the workbook)")])
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError([InputProblem(source, f"cannot read the model file: {exc.strerror or exc}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([InputProblem(source, f"not UTF-8 text (byte {raw[exc.start]:#x}); save it as UTF-8",
-                                       row=raw[: exc.start].count(b"\n") + 1)]) from None
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = getattr(exc, "problem", None) or "malformed YAML"
-        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if context and context_mark is not None:
-            reason += f" ({context} started at row {context_mark.line + 1})"
-        raise InputError([InputProblem(source, f"malformed YAML: {reason}",
-                                       row=None if mark is None else mark.line + 1)]) from None
-    if data is None:
-        raise InputError([InputProblem(source, "model file is empty: expected keys name, inputs, start, periods, ...")])
-    if not isinstance(data, dict):
-        raise InputError([InputProblem(source, "model file must be a mapping of keys (name, inputs, start, periods, ...)")])
-    return data
-
-
 def _solver_settings(source: str, value: object) -> tuple[SolverSettings, list[InputProblem]]:
     if value is None:
         return SolverSettings(), []
@@ -232,7 +178,7 @@ def read_model_file(path: str | Path) -> tuple[dict, Horizon, ModelOptions, Solv
     """Read a model file and its raw input tables, without validating the tables yet."""
     path = Path(path)
     source = str(path)
-    data = _read_yaml(path)
+    data = read_yaml_mapping(path)
     problems = [InputProblem(source, f"unknown key '{k}' ignored", column=k, warning=True)
                 for k in data if k not in _MODEL_KEYS]
     horizon, horizon_problems = _horizon(source, data)
@@ -253,8 +199,6 @@ def read_model_file(path: str | Path) -> tuple[dict, Horizon, ModelOptions, Solv
     if horizon is None or any(p.column == "inputs" for p in problems):
         raise InputError(problems)
     if inputs_path.suffix.lower() in (".xlsx", ".xlsm"):  # one workbook, a sheet per table
-        from .excel import read_workbook
-
         raw, read_problems = read_workbook(inputs_path)
     else:
         raw, read_problems = read_csv_folder(inputs_path)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .errors import InputError, InputProblem
 from .horizon import Horizon, parse_month
-from .readers import RawTable
+from .readers.csv_folder import RawTable
 from .schema import TABLE_BY_NAME, TABLES, Column, Table
 
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d*)?$")

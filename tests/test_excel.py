@@ -15,7 +15,8 @@ from click.testing import CliRunner
 import optimizer
 from optimizer.case import read_model_file
 from optimizer.cli import main
-from optimizer.excel import read_workbook, save_workbook
+from optimizer.excel import save_workbook
+from optimizer.readers.workbook import read_workbook
 from optimizer.plan_workbook import INPUT_SHEET_TITLE, PLAN_SHEETS
 from optimizer.report import read_tables, write_plan
 from optimizer.schema import TABLES

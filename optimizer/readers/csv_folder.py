@@ -1,21 +1,20 @@
-"""Read input tables as text, cell by cell, from a CSV folder or from pandas frames.
+"""Read input tables as text, cell by cell, from a folder of CSV files; `RawTable` is what every reader returns.
 
-Every reader returns `RawTable`s of strings (blank cell = ""), so one validator
-(`validate.py`) checks them all the same way, whatever the source.
+Every reader (this one, `workbook.py`, `frames.py`) returns `RawTable`s of strings (blank cell = ""), so one
+validator (`validate.py`) checks them all the same way, whatever the source.
 """
 from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputProblem
-from .files import display_path
-from .schema import TABLE_BY_NAME, TABLES
+from ..errors import InputProblem
+from ..files import display_path
+from ..schema import TABLES
 
 
 @dataclass
@@ -111,32 +110,3 @@ def _encoding_problem(source: str, raw: bytes, at: int) -> InputProblem:
     cell = f" in '{cells[index].strip()}'" if index < len(cells) else ""
     return InputProblem(source, f"not UTF-8 text (byte {raw[at]:#x}{cell}); save the file as CSV UTF-8",
                         row=row, column=column)
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return "" if math.isnan(value) else repr(value)
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m")
-    return str(value).strip()
-
-
-def read_frames(frames: dict[str, pd.DataFrame], source: str = "<tables>") -> tuple[dict[str, RawTable], list[InputProblem]]:
-    """Turn in-memory pandas frames (columns as in MODEL.md, NaN = blank) into raw tables."""
-    problems: list[InputProblem] = []
-    tables: dict[str, RawTable] = {}
-    for name, frame in frames.items():
-        if name not in TABLE_BY_NAME:
-            problems.append(InputProblem(f"{source}[{name}]", "unknown table ignored", warning=True))
-            continue
-        text = frame.reset_index(drop=True).astype(object).map(_cell_text) if len(frame) else frame.astype(object)
-        text.columns = [str(c).strip() for c in text.columns]
-        tables[name] = RawTable(name, f"{source}[{name}]", text, list(range(2, len(text) + 2)))
-    for table in TABLES:
-        if table.required and table.name not in tables:
-            problems.append(InputProblem(f"{source}[{table.name}]", f"required table '{table.name}' not found"))
-    return tables, problems
