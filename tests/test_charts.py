@@ -8,9 +8,9 @@ from click.testing import CliRunner
 from PIL import Image
 
 import optimizer
-from optimizer.charts import CHART_FILES, write_charts
 from optimizer.cli import main
-from optimizer.report import write_plan
+from optimizer.writers.charts import CHART_FILES, write_charts
+from optimizer.writers.plan_files import write_plan
 
 from .smallcase import small_tables, write_csv_case
 

@@ -15,16 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
 
 import optimizer
 from optimizer.cli import main
 
 from .reference_lp import reference_npv
 from .strategies import cases, write_case
-
 
 # --------------------------------------------------------------------------- (a) reference sanity
 

@@ -1,135 +1,38 @@
-"""Input tables as one Excel workbook: write templates and converted cases (reading is in readers/workbook.py)."""
+"""Input tables written as one Excel workbook: a fill-in template with example rows, an existing case converted to
+one, and the validated inputs echoed in plan.xlsx (reading them is `readers/workbook.py`).
+
+`template` and `convert` write the workbook and, beside it, a model file (`<workbook stem>.yaml`) that points at
+it, unless that model file already exists (it is never overwritten).
+"""
 from __future__ import annotations
 
 import math
+import os
 import re
 import textwrap
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from openpyxl.cell import _writer as openpyxl_cell_writer
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+import yaml
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
-from .files import FORMULA_PREFIXES, atomic_file
-from .horizon import Horizon
-from .readers.workbook import README_SHEET
-from .schema import TABLE_BY_NAME, TABLES, Column, Table
-from .validate import Inputs
+from ..case import read_model_file
+from ..errors import InputError
+from ..files import atomic_file
+from ..horizon import Horizon
+from ..readers.workbook import README_SHEET
+from ..schema import TABLE_BY_NAME, TABLES, Column, Table
+from ..validate import Inputs
+from .xlsx import fit_widths, plain_value, print_landscape, put, save_workbook, style_header
 
 _INTEGER_TEXT = re.compile(r"^[+-]?\d+$")
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _REQUIRED_FILL = PatternFill("solid", fgColor="F8CBAD")
 _VALIDATED_ROWS = 1000  # data validations cover the example rows and this many rows below the header at least
 
-
-# ---------------------------------------------------------------------------------------------------------------
-# writing cells safely and exactly
-# ---------------------------------------------------------------------------------------------------------------
-
-_openpyxl_safe_string = openpyxl_cell_writer.safe_string
-
-
-def _exact_safe_string(value: object) -> str:
-    """openpyxl's number text, but floats as repr so every bit survives (openpyxl 3.1 writes %.16g)."""
-    if isinstance(value, float) and math.isfinite(value):
-        return repr(value)
-    return _openpyxl_safe_string(value)
-
-
-@contextmanager
-def _exact_floats() -> Iterator[None]:
-    """While saving, write floats with all 17 significant digits (Excel itself stores them that way)."""
-    openpyxl_cell_writer.safe_string = _exact_safe_string
-    try:
-        yield
-    finally:
-        openpyxl_cell_writer.safe_string = _openpyxl_safe_string
-
-
-def save_workbook(book: Workbook, path: Path) -> Path:
-    """Save `book` to `path` atomically (temporary file, then rename) with exact floats."""
-    path = Path(path)
-    with atomic_file(path) as staging, _exact_floats():
-        book.save(staging)
-    return path
-
-
-def plain_value(value: object) -> object:
-    """A cell value from pandas/numpy: Python scalars, blank for NaN, None and infinities."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def put(ws: Worksheet, row: int, column: int, value: object, number_format: str | None = None) -> None:
-    """Write one cell; text is always stored as text, and text that a spreadsheet could run
-    (starting with =, +, - or @) is marked quote-prefixed so editing the cell keeps it text."""
-    cell = ws.cell(row=row, column=column)
-    value = plain_value(value)
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.value = value
-        cell.data_type = "s"  # openpyxl would store '=...' as a formula
-        if value.startswith(FORMULA_PREFIXES):
-            cell.quotePrefix = True
-        return
-    cell.value = value
-    if number_format and isinstance(value, (int, float)) and not isinstance(value, bool):
-        cell.number_format = number_format
-
-
-def style_header(ws: Worksheet, columns: list[str], *, freeze: str = "A2") -> None:
-    """Bold header row 1, frozen panes at `freeze`, an autofilter over the table, landscape print with row 1
-    repeated on every page (wide tables print over several pages rather than too small to read)."""
-    for i in range(1, len(columns) + 1):
-        cell = ws.cell(row=1, column=i)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-    ws.freeze_panes = freeze
-    if columns:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(ws.max_row, 2)}"
-    ws.page_setup.orientation = "landscape"
-    ws.print_title_rows = "1:1"
-
-
-def print_landscape(ws: Worksheet, *, fit_height: bool) -> None:
-    """Print setup: landscape, one page wide (and one page tall if `fit_height`)."""
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1 if fit_height else 0
-
-
-def fit_widths(ws: Worksheet, frame: pd.DataFrame, *, minimum: int = 9, maximum: int = 45) -> None:
-    """Column widths from the header and the longest text (numbers count as 14 characters)."""
-    for i, name in enumerate(frame.columns, start=1):
-        width = len(str(name)) + 3  # room for the autofilter button
-        values = frame.iloc[:, i - 1]
-        if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
-            width = max(width, max((len(v) + 1 for v in values.head(2000) if isinstance(v, str)), default=0))
-        else:
-            width = max(width, 14)
-        ws.column_dimensions[get_column_letter(i)].width = min(max(width, minimum), maximum)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# input workbooks: template, converted case, echo of validated inputs
-# ---------------------------------------------------------------------------------------------------------------
 
 def input_number_format(column: str) -> str:
     """Display format of an input number column: thousands separators for USD totals and areas."""
@@ -362,3 +265,97 @@ def inputs_as_frames(inputs: Inputs, horizon: Horizon) -> dict[str, pd.DataFrame
     }
     return {name: frame.reset_index(drop=True)[[c.name for c in TABLE_BY_NAME[name].columns]].astype(object)
             for name, frame in frames.items()}
+
+
+def example_tables(horizon: Horizon) -> dict[str, pd.DataFrame]:
+    """A small two-site portfolio over `horizon` that solves: it shows a planner what each sheet holds.
+
+    North NY has an AI hall leased to a tenant and more load than grid (power binds); hashprice falls 2.5% a
+    month, so mining shrinks and, over two years or more, AI revenue overtakes mining.
+    """
+    labels = horizon.labels
+    months = horizon.months_per_period
+    lead = min(6 // months, horizon.periods - 1)  # about six months to build an AI hall
+    sites = pd.DataFrame([
+        {"site": "north_ny", "grid_mw": 100, "floor_sqft": 400_000, "energy_price_usd_per_mwh": 45,
+         "mining_pue": 1.05, "mining_opex_usd_per_mw_month": 4000, "ai_pue": 1.3, "ai_sqft_per_mw": 5000,
+         "ai_capex_usd_per_mw": 9_000_000, "ai_lead_time_periods": lead, "ai_max_mw": 60, "ai_installed_mw": 40,
+         "ai_opex_usd_per_mw_month": 20_000},
+        {"site": "west_tx", "grid_mw": 120, "floor_sqft": 300_000, "energy_price_usd_per_mwh": 38,
+         "mining_pue": 1.05, "mining_opex_usd_per_mw_month": 4000, "ai_pue": 1.3, "ai_sqft_per_mw": 5000,
+         "ai_capex_usd_per_mw": 9_500_000, "ai_lead_time_periods": lead, "ai_max_mw": None,
+         "ai_installed_mw": 0, "ai_opex_usd_per_mw_month": 20_000},
+    ])
+    miners = pd.DataFrame([
+        {"model": "S19_XP", "efficiency_j_per_th": 21.5, "sqft_per_mw": 1000, "price_usd_per_th": None,
+         "uptime": 0.97, "available_from": None},
+        {"model": "S21_Pro", "efficiency_j_per_th": 15, "sqft_per_mw": 1000, "price_usd_per_th": 18.9,
+         "uptime": 0.97, "available_from": labels[0]},
+    ])
+    fleet = pd.DataFrame([
+        {"site": "north_ny", "model": "S19_XP", "installed_mw": 55},
+        {"site": "west_tx", "model": "S19_XP", "installed_mw": 70},
+    ])
+    contracts = pd.DataFrame([
+        {"contract": "tenant_a", "site": "north_ny", "start": labels[0], "end": labels[-1], "mw": 40,
+         "price_usd_per_kw_month": 130, "shortfall_penalty_usd_per_kw_month": None, "power_passthrough": False},
+    ])
+    periods = pd.DataFrame({
+        "period": labels,
+        "hashprice_usd_per_ph_day": [round(48 * 0.975 ** (t * months), 2) for t in range(horizon.periods)],
+        "capex_budget_usd": [100_000_000] + [10_000_000 * months] * (horizon.periods - 1),
+        "ai_spot_price_usd_per_kw_month": 110,
+        "ai_spot_max_mw": 10,
+    })
+    site_periods = pd.DataFrame([
+        {"period": labels[min(lead, horizon.periods - 1)], "site": "west_tx", "grid_mw": 100,
+         "energy_price_usd_per_mwh": 60},
+    ])
+    return {"sites": sites, "miners": miners, "fleet": fleet, "contracts": contracts, "periods": periods,
+            "site_periods": site_periods}
+
+
+def _model_yaml(settings: dict, header: str) -> str:
+    return header + yaml.safe_dump(settings, sort_keys=False)
+
+
+def _write_new_model_file(path: Path, text: str) -> bool:
+    """Write `text` to `path` atomically unless `path` exists; True if written."""
+    if path.exists():
+        return False
+    with atomic_file(path) as staging:
+        staging.write_text(text, encoding="utf-8")
+    return True
+
+
+def write_template(path: Path, horizon: Horizon) -> tuple[Path, Path | None]:
+    """Write a fill-in input workbook with example rows, and its model file if none exists yet.
+
+    Returns the workbook path and the model file path (None when an existing model file was kept).
+    """
+    path = Path(path)
+    model_path = path.with_suffix(".yaml")
+    settings = {"name": path.stem, "inputs": path.name, "start": horizon.start, "periods": horizon.periods,
+                "months_per_period": horizon.months_per_period, "discount_rate": horizon.discount_rate}
+    text = _model_yaml(settings, f"# capopt model file for {path.name} (written by capopt template)\n")
+    write_input_workbook(path, example_tables(horizon), horizon=horizon, model_yaml=text)
+    return path, model_path if _write_new_model_file(model_path, text) else None
+
+
+def convert_case(model_file: Path, path: Path) -> tuple[Path, Path | None]:
+    """Write the input tables of `model_file` (CSV folder or workbook) as one workbook, cell text unchanged,
+    and a model file for it (same settings, `inputs` = the workbook) if none exists yet.
+
+    Raises `InputError` if the model file or its tables cannot be read; cell values are not validated here.
+    """
+    model_file, path = Path(model_file), Path(path)
+    data, horizon, _options, _solver, raw, problems = read_model_file(model_file)
+    if any(not p.warning for p in problems):
+        raise InputError(problems)
+    model_path = path.with_suffix(".yaml")
+    settings = dict(data)
+    settings["inputs"] = os.path.relpath(path.resolve(), model_path.parent.resolve())
+    text = _model_yaml(settings, f"# capopt model file for {path.name} (converted from {model_file} by capopt "
+                                 "convert)\n")
+    write_input_workbook(path, {name: table.frame for name, table in raw.items()}, horizon=horizon, model_yaml=text)
+    return path, model_path if _write_new_model_file(model_path, text) else None
