@@ -33,7 +33,7 @@ class SolverSettings:
 
 @dataclass(frozen=True)
 class ModelOptions:
-    """Options beyond MODEL.md; with the defaults the objective is exactly MODEL.md's.
+    """Options beyond docs/formulation.md; with the defaults the objective is exactly that LP's.
 
     terminal_value "depreciated": every MW built or bought in period t is worth, at the horizon's end,
     its cost * max(0, 1 - months from the start of t to the horizon's end / (12 * life)).
@@ -64,7 +64,7 @@ class Case:
                     discount_rate: float = 0.0, name: str = "case", solver: str = "highs",
                     time_limit_s: float | None = None, terminal_value: str = "none",
                     ai_life_years: float | None = None, asic_life_years: float | None = None) -> Case:
-        """Build a case from pandas frames keyed by table name (columns as in MODEL.md, NaN = blank)."""
+        """Build a case from pandas frames keyed by table name (columns as in docs/formulation.md, NaN = blank)."""
         horizon, problems = _horizon("<tables>", {"start": start, "periods": periods,
                                                   "months_per_period": months_per_period,
                                                   "discount_rate": discount_rate})

@@ -1,4 +1,5 @@
-"""Schemas of the input tables of MODEL.md: every table is checked against these before a model is built."""
+"""Schemas of the input tables of docs/formulation.md: every table is checked against these before a model is
+built."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -183,7 +183,7 @@ class _Checker:
         seen: dict[tuple, int] = {}
         for i, key in zip(keys.index[valid], keys[valid].itertuples(index=False, name=None)):
             if key in seen:
-                shown = ", ".join(f"{c}={_show(c, v, self)}" for c, v in zip(table.key, key))
+                shown = ", ".join(f"{c}={_show(c, v)}" for c, v in zip(table.key, key))
                 self.add(raw, f"duplicate key {shown} (first at row {raw.rows[seen[key]]})", i, table.key[-1])
             else:
                 seen[key] = i
@@ -236,7 +236,7 @@ def _known_keys(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], refere
     return set(typed[name][column].dropna())
 
 
-def _show(column: str, value: object, checker: _Checker) -> str:
+def _show(column: str, value: object) -> str:
     if column == "period" and isinstance(value, (int, np.integer)):
         return f"{value // 12:04d}-{value % 12 + 1:02d}"
     return str(value)
@@ -268,8 +268,8 @@ def validate_tables(raw: dict[str, RawTable], horizon: Horizon, *, read_problems
 def _check_contract_windows(checker: _Checker, raw: RawTable, contracts: pd.DataFrame) -> None:
     for i, (start, end) in enumerate(zip(contracts["start"], contracts["end"])):
         if pd.notna(start) and pd.notna(end) and end < start:
-            checker.add(raw, f"end {_show('period', int(end), checker)} is before start "
-                             f"{_show('period', int(start), checker)}", i, "end")
+            checker.add(raw, f"end {_show('period', int(end))} is before start "
+                             f"{_show('period', int(start))}", i, "end")
 
 
 def _check_periods_cover_horizon(checker: _Checker, raw: RawTable, periods: pd.DataFrame) -> None:

@@ -1,4 +1,4 @@
-"""Cross-check of the package against an independent implementation of MODEL.md.
+"""Cross-check of the package against an independent implementation of docs/formulation.md.
 
 (a) hand-computed sanity checks of the reference LP itself;
 (b) property test: ``optimizer.solve`` agrees with the reference on random cases;

@@ -1,5 +1,6 @@
 """Terminal value (issue 6), hand-computed: one build, one purchase, a life shorter than the rest of the
-horizon, quarterly periods, contracts ending after the horizon; `none` gives MODEL.md's NPV to the dollar.
+horizon, quarterly periods, contracts ending after the horizon; `none` gives the NPV of docs/formulation.md to
+the dollar.
 
 Common numbers: AI capex 1,000,000 USD/MW, energy 0, a hard 10 MW contract at 100 USD/kW-month
 = 1,000,000 USD per month. Horizon 2027-01..2027-12 (12 months) unless a case says otherwise.

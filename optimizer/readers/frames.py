@@ -23,7 +23,7 @@ def _cell_text(value: object) -> str:
 
 
 def read_frames(frames: dict[str, pd.DataFrame], source: str = "<tables>") -> tuple[dict[str, RawTable], list[InputProblem]]:
-    """Turn in-memory pandas frames (columns as in MODEL.md, NaN = blank) into raw tables."""
+    """Turn in-memory pandas frames (columns as in docs/formulation.md, NaN = blank) into raw tables."""
     problems: list[InputProblem] = []
     tables: dict[str, RawTable] = {}
     for name, frame in frames.items():

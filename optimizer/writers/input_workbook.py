@@ -183,7 +183,8 @@ def _input_sheet(book: Workbook, title: str, table: Table, frame: pd.DataFrame, 
 
 def add_input_sheets(book: Workbook, frames: dict[str, pd.DataFrame], *, horizon: Horizon | None = None,
                      validations: bool = True, title: str = "{table}") -> None:
-    """Append one sheet per input table in `frames` (MODEL.md columns; text or typed values), in schema order.
+    """Append one sheet per input table in `frames` (columns of docs/formulation.md; text or typed values), in
+    schema order.
 
     `title` names each sheet from its table; data validations (which refer to the sheets by table name)
     are added only when `validations` is set and the sheets carry the table names.
@@ -236,7 +237,7 @@ def write_input_workbook(path: Path, frames: dict[str, pd.DataFrame], *, horizon
                          model_yaml: str | None = None) -> Path:
     """Write input tables as a workbook a planner can fill in: header comments, data validation, README sheet.
 
-    `frames` holds MODEL.md tables (text cells as read from CSV, or typed values); written atomically.
+    `frames` holds docs/formulation.md tables (text cells as read from CSV, or typed values); written atomically.
     """
     book = Workbook()
     book.remove(book.active)
@@ -247,7 +248,7 @@ def write_input_workbook(path: Path, frames: dict[str, pd.DataFrame], *, horizon
 
 
 def inputs_as_frames(inputs: Inputs, horizon: Horizon) -> dict[str, pd.DataFrame]:
-    """Validated inputs back in the MODEL.md layout, defaults applied (blank ai_max_mw = unlimited)."""
+    """Validated inputs back in the docs/formulation.md layout, defaults applied (blank ai_max_mw = unlimited)."""
     labels = horizon.labels
     sites = inputs.sites.reset_index(drop=True)[[c.name for c in TABLE_BY_NAME["sites"].columns]].astype(object)
     sites["ai_max_mw"] = [None if math.isinf(v) else v for v in inputs.sites["ai_max_mw"]]
