@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -84,6 +85,27 @@ def unreadable_encoding(folder: Path) -> None:
     path = _file(folder, "contracts")
     path.write_bytes(path.read_bytes().replace(b"acme,north,2027-04", "Société,north,2027-04".encode("cp1252")))
 
+
+def replaced_by(name: str, make: Callable[[Path], object]) -> Edit:
+    """Remove inputs/<name>.csv (or model.yaml) and put what `make(path)` creates in its place."""
+    def edit(folder: Path) -> None:
+        path = _file(folder, name)
+        path.unlink()
+        make(path)
+    return edit
+
+
+def mac_csv_with_cp1252_byte(folder: Path) -> None:
+    """sites.csv as Excel's "CSV (Macintosh)" saves it: bare CR line endings, Mac text, here one Windows-1252 byte."""
+    path = _file(folder, "sites")
+    text = path.read_text().replace("south,", "süd,").replace("\n", "\r")
+    path.write_bytes(text.encode("cp1252"))
+
+
+# A 600-byte model file whose nested aliases expand `name` into gigabytes ("billion laughs").
+BILLION_LAUGHS = ("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+                  + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+                  + "name: *i\ninputs: inputs\nstart: '2027-01'\nperiods: 6\n")
 
 SITE_ROW_NORTH = "north,100,400000,40,1.05,5000,1.3,5000,9000000,2,60,20,20000"
 SITE_ROW_SOUTH = "south,80,300000,35,1.05,5000,1.3,5000,9500000,3,,0,20000"
@@ -256,6 +278,39 @@ BAD: list = [
      ["error: model.yaml, column inputs: input workbook 'plan.xlsx' not found"]),
     ("inputs_key_missing", sub("model", "inputs: inputs\n", ""),
      ["error: model.yaml, column inputs: required key missing"]),
+    # names of tables that are not readable files: an error, never an absent table
+    ("symlink_loop", replaced_by("sites", lambda path: path.symlink_to(path.name)),
+     ["error: inputs/sites.csv: is a link that leads back to itself (a symbolic link loop)"]),
+    ("optional_table_is_a_broken_link", replaced_by("fleet", lambda path: path.symlink_to("old_fleet.csv")),
+     ["error: inputs/fleet.csv: is a broken link (to 'old_fleet.csv', which does not exist)"]),
+    ("optional_table_is_a_fifo", replaced_by("contracts", lambda path: os.mkfifo(path)),
+     ["error: inputs/contracts.csv: is not a regular file (a FIFO, device or socket), expected a CSV file"]),
+    ("optional_table_is_dev_zero", replaced_by("site_periods", lambda path: path.symlink_to("/dev/zero")),
+     ["error: inputs/site_periods.csv: is not a regular file (a FIFO, device or socket), expected a CSV file"]),
+    ("model_file_is_a_fifo", replaced_by("model", lambda path: os.mkfifo(path)),
+     ["error: model.yaml: is not a regular file (a FIFO, device or socket), expected a model file (.yaml)"]),
+    # line endings and encodings
+    ("mac_csv_with_a_cp1252_byte", mac_csv_with_cp1252_byte,
+     ["error: inputs/sites.csv, row 3, column site: not UTF-8 text (byte 0xfc in 'süd'); save the file as CSV UTF-8"]),
+    # sizes: refused before they are read
+    ("table_too_large", replaced_by("periods", lambda path: path.write_bytes(b"") or os.truncate(path, 60_000_000)),
+     ["error: inputs/periods.csv: is 60.0 MB; capopt reads files of at most 50.0 MB"]),
+    ("too_many_rows", write("fleet", "site,model,installed_mw\n" + "north,S19,30\n" * 200_000),
+     ["error: inputs/fleet.csv, row 100002: more than 100,000 data rows; capopt reads at most 100,000 rows per "
+      "table"]),
+    ("too_many_columns", write("fleet", ",".join(f"c{k}" for k in range(101)) + "\n"),
+     ["error: inputs/fleet.csv, row 1: the header has 101 columns; capopt reads at most 100 per table"]),
+    ("model_file_too_large", append("model", "# " + "x" * 2_000_000),
+     ["error: model.yaml: is 2.0 MB; capopt reads files of at most 1.0 MB"]),
+    ("yaml_anchor", sub("model", "name: base", "name: &n base"),
+     ["error: model.yaml, row 2: malformed YAML: an anchor (&n) is not allowed in a model file; write the value out"]),
+    ("yaml_alias", append("model", "description: *n"),
+     ["error: model.yaml, row 8: malformed YAML: an alias (*n) is not allowed in a model file; write the value out"]),
+    ("yaml_nested_aliases_into_name", write("model", BILLION_LAUGHS),
+     ["error: model.yaml, row 1: malformed YAML: an anchor (&a) is not allowed in a model file; write the value "
+      "out"]),
+    ("yaml_nested_too_deep", write("model", "name: " + "[" * 5000 + "]" * 5000 + "\n"),
+     ["error: model.yaml: malformed YAML: lists or mappings nested too deeply"]),
 ]
 
 # Whole folders in tests/bad_inputs/ (bytes that matter): the lines `validate` must print.
@@ -340,14 +395,14 @@ def test_input_table_given_as_the_model_file(case: Path) -> None:
 ])
 def test_unreadable_file(case: Path, monkeypatch: pytest.MonkeyPatch, name: str, line: str) -> None:
     """A file the user may not read (simulated: the tests may run as root) is one line, not a traceback."""
-    read_bytes = Path.read_bytes
+    open_file = os.open
 
-    def refuse(path: Path) -> bytes:
-        if path.name == name:
+    def refuse(path, *args, **kwargs):
+        if Path(path).name == name:
             raise PermissionError(13, "Permission denied")
-        return read_bytes(path)
+        return open_file(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     assert_rejected(case, [line])
 
 

@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "optimizer"
 LAYERS = [
     ["errors"],
     ["files"],
-    ["schema", "horizon", "fundamentals"],
+    ["schema", "horizon", "fundamentals", "limits"],
     ["readers"],
     ["validate"],
     ["case"],

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import InputProblem
-from ..files import display_path
+from ..files import FileError, display_path, read_regular_file
+from ..limits import MAX_TABLE_COLUMNS, MAX_TABLE_FILE_BYTES, MAX_TABLE_ROWS
 from ..schema import TABLES
 
 
@@ -28,7 +30,11 @@ class RawTable:
 
 
 def read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[InputProblem]]:
-    """Read `<table>.csv` for every table of the schema from `folder`."""
+    """Read `<table>.csv` for every table of the schema from `folder`.
+
+    A table is absent only if nothing at all has its name: a broken link, a folder, a FIFO or a device named like
+    a table is an error (never silently an empty table).
+    """
     problems: list[InputProblem] = []
     tables: dict[str, RawTable] = {}
     if not folder.is_dir():
@@ -36,41 +42,54 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[InputProble
         return tables, [InputProblem(display_path(folder), found)]
     for table in TABLES:
         path = folder / f"{table.name}.csv"
-        source = display_path(path)
-        if path.is_dir():
-            problems.append(InputProblem(source, "is a folder, expected a CSV file"))
-        elif not path.is_file():
-            if table.required:
-                problems.append(InputProblem(source, f"required table '{table.name}' not found"))
-        else:
-            raw_table, file_problems = read_csv_file(path, table.name)
-            problems += file_problems
-            if raw_table is not None:
-                tables[table.name] = raw_table
+        try:
+            raw = read_regular_file(path, MAX_TABLE_FILE_BYTES, expected="a CSV file")
+        except FileError as exc:
+            if not exc.missing:
+                problems.append(InputProblem(display_path(path), str(exc)))
+            elif table.required:
+                problems.append(InputProblem(display_path(path), f"required table '{table.name}' not found"))
+            continue
+        raw_table, file_problems = parse_csv(raw, display_path(path), table.name)
+        problems += file_problems
+        if raw_table is not None:
+            tables[table.name] = raw_table
     known = {f"{t.name}.csv" for t in TABLES}
     for path in sorted(folder.glob("*.csv")):
         if path.name not in known:
-            problems.append(InputProblem(display_path(path), f"unknown table ignored (expected one of: {', '.join(sorted(known))})",
-                                         warning=True))
+            problems.append(InputProblem(display_path(path), f"unknown table ignored (expected one of: "
+                                         f"{', '.join(sorted(known))})", warning=True))
     return tables, problems
 
 
 def read_csv_file(path: Path, name: str) -> tuple[RawTable | None, list[InputProblem]]:
-    """Read one CSV file (UTF-8, optional BOM, any line endings) as table `name`; None if it cannot be read."""
-    source = display_path(path)
+    """Read one CSV file as table `name`; None (and why) if it cannot be read."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [InputProblem(source, f"cannot read the file: {exc.strerror or exc}")]
+        raw = read_regular_file(path, MAX_TABLE_FILE_BYTES, expected="a CSV file")
+    except FileError as exc:
+        return None, [InputProblem(display_path(path), str(exc))]
+    return parse_csv(raw, display_path(path), name)
+
+
+def parse_csv(raw: bytes, source: str, name: str) -> tuple[RawTable | None, list[InputProblem]]:
+    """The bytes of a CSV file (UTF-8, optional BOM, any line endings) as table `name`; None if unreadable.
+
+    Reading stops past `MAX_TABLE_ROWS` data rows (an error), so a huge file never fills memory.
+    """
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return None, [_encoding_problem(source, raw, exc.start)]
+    numbered: list[tuple[int, list[str]]] = []
     try:
-        records = list(enumerate(csv.reader(io.StringIO(text, newline="")), start=1))
+        for row, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            if any(cell.strip() for cell in cells):
+                if len(numbered) > MAX_TABLE_ROWS:
+                    return None, [InputProblem(source, f"more than {MAX_TABLE_ROWS:,} data rows; capopt reads at "
+                                               f"most {MAX_TABLE_ROWS:,} rows per table", row=row)]
+                numbered.append((row, cells))
     except csv.Error as exc:
         return None, [InputProblem(source, f"not a readable CSV file ({exc})")]
-    numbered = [(row, r) for row, r in records if any(cell.strip() for cell in r)]
     if not numbered:
         return None, [InputProblem(source, "file is empty: expected a header row")]
     header_row, header = numbered[0][0], [h.strip() for h in numbered[0][1]]
@@ -81,12 +100,15 @@ def read_csv_file(path: Path, name: str) -> tuple[RawTable | None, list[InputPro
     while header and not header[-1]:
         header.pop()  # trailing empty columns, as spreadsheets often export
     width = len(header)
+    if width > MAX_TABLE_COLUMNS:
+        return None, [InputProblem(source, f"the header has {width} columns; capopt reads at most "
+                                   f"{MAX_TABLE_COLUMNS} per table", row=header_row)]
     problems = [InputProblem(source, f"column {k + 1} of the header has no name", row=header_row)
                 for k, h in enumerate(header) if not h]
     for row, r in numbered[1:]:
         extra = [c.strip() for c in r[width:] if c.strip()]
         if extra:
-            cells = ", ".join(f"'{c}'" for c in extra)
+            cells = ", ".join(f"'{c}'" for c in extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
             problems.append(InputProblem(source, f"{len(extra)} cell{'s' if len(extra) > 1 else ''} beyond the "
                                          f"{width} columns of the header: {cells}", row=row))
     named = [k for k, h in enumerate(header) if h]
@@ -95,18 +117,31 @@ def read_csv_file(path: Path, name: str) -> tuple[RawTable | None, list[InputPro
     return RawTable(name, source, frame, [row for row, _ in numbered[1:]]), problems
 
 
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
 def _encoding_problem(source: str, raw: bytes, at: int) -> InputProblem:
     """Where the first non-UTF-8 byte is: its row, its column (from the header) and its cell as Windows-1252
-    reads it."""
-    row = raw[:at].count(b"\n") + 1
-    line_start = raw.rfind(b"\n", 0, at) + 1
-    line_end = raw.find(b"\n", at)
-    line = raw[line_start:None if line_end < 0 else line_end].decode("cp1252", errors="replace")
+    reads it. Lines end with CR LF, LF or a bare CR (a Mac "CSV (Macintosh)" file)."""
+    breaks = list(_LINE_BREAK.finditer(raw, 0, at))
+    row = len(breaks) + 1
+    line_start = breaks[-1].end() if breaks else 0
+    after = _LINE_BREAK.search(raw, at)
+    line = raw[line_start:after.start() if after else len(raw)].decode("cp1252", errors="replace")
     before = raw[line_start:at].decode("cp1252", errors="replace")
-    index = len(next(csv.reader([before]), [""])) - 1
-    cells = next(csv.reader([line]), [])
-    header = next(csv.reader([raw[: raw.find(b"\n")].decode("utf-8-sig", errors="replace")]), [])
+    first = _LINE_BREAK.search(raw)
+    header_text = raw[: first.start() if first else len(raw)].decode("utf-8-sig", errors="replace")
+    index = len(_cells(before) or [""]) - 1
+    cells, header = _cells(line), _cells(header_text)
     column = header[index].strip() if row > 1 and index < len(header) else None
     cell = f" in '{cells[index].strip()}'" if index < len(cells) else ""
     return InputProblem(source, f"not UTF-8 text (byte {raw[at]:#x}{cell}); save the file as CSV UTF-8",
                         row=row, column=column)
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of one line of CSV text; [] if the line cannot be split (an open quote)."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return []

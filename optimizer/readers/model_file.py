@@ -6,10 +6,23 @@ from pathlib import Path
 import yaml
 
 from ..errors import InputError, InputProblem
+from ..files import FileError, read_regular_file
+from ..limits import MAX_MODEL_FILE_BYTES
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML SafeLoader that refuses a key given twice in one mapping (plain YAML keeps the last silently)."""
+    """A YAML SafeLoader that refuses a key given twice in one mapping (plain YAML keeps the last silently), and
+    anchors and aliases: a model file needs none, and nested aliases expand a few hundred bytes into gigabytes."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:  # noqa: D102 (PyYAML's hook)
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, f"an alias (*{event.anchor}) is not allowed in a model "
+                                              "file; write the value out", event.start_mark)
+        if getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(None, None, f"an anchor (&{event.anchor}) is not allowed in a model "
+                                              "file; write the value out", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -32,17 +45,13 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 def read_yaml_mapping(path: Path) -> dict:
     """The mapping of keys in a model file; `InputError` (one line) if it is missing, unreadable or not a mapping."""
     source = str(path)
-    if path.is_dir():
-        raise InputError([InputProblem(source, "is a folder, expected a model file (.yaml)")])
-    if not path.is_file():
-        raise InputError([InputProblem(source, "model file not found")])
+    try:
+        raw = read_regular_file(path, MAX_MODEL_FILE_BYTES, what="the model file", expected="a model file (.yaml)")
+    except FileError as exc:
+        raise InputError([InputProblem(source, "model file not found" if exc.missing else str(exc))]) from None
     if path.suffix.lower() in (".csv", ".xlsx", ".xlsm", ".xls"):
         raise InputError([InputProblem(source, "this holds input tables, not a model: give a model file (.yaml) "
                                        "with start, periods and inputs (the folder of CSV files or the workbook)")])
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError([InputProblem(source, f"cannot read the model file: {exc.strerror or exc}")]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -58,6 +67,8 @@ def read_yaml_mapping(path: Path) -> dict:
             reason += f" ({context} started at row {context_mark.line + 1})"
         raise InputError([InputProblem(source, f"malformed YAML: {reason}",
                                        row=None if mark is None else mark.line + 1)]) from None
+    except RecursionError:
+        raise InputError([InputProblem(source, "malformed YAML: lists or mappings nested too deeply")]) from None
     if data is None:
         raise InputError([InputProblem(source, "model file is empty: expected keys name, inputs, start, periods, ...")])
     if not isinstance(data, dict):
