@@ -10,6 +10,7 @@ import pandas as pd
 
 from .errors import InputError, InputProblem
 from .horizon import Horizon, parse_month
+from .limits import MAX_MODEL_CELLS, MAX_PERIODS
 from .readers.csv_folder import RawTable, read_csv_folder
 from .readers.frames import read_frames
 from .readers.model_file import read_yaml_mapping
@@ -77,6 +78,7 @@ class Case:
         raw, read_problems = read_frames(tables)
         problems += read_problems
         inputs = validate_tables(raw, horizon, read_problems=problems, contract_end_beyond_horizon=options.depreciated)
+        _check_model_size("<tables>", horizon, inputs)
         return cls(name, horizon, inputs, SolverSettings(solver, time_limit_s), options=options)
 
     @property
@@ -111,9 +113,10 @@ def _horizon(source: str, data: dict) -> tuple[Horizon | None, list[InputProblem
     if "start" in data and (not isinstance(start, str) or parse_month(start) is None):
         problems.append(InputProblem(source, f"start must be a month YYYY-MM, found {_found(data['start'])}",
                                      column="start"))
-    if "periods" in data and (isinstance(periods, bool) or not isinstance(periods, int) or periods < 1):
-        problems.append(InputProblem(source, f"periods must be a whole number >= 1, found {_found(periods)}",
-                                     column="periods"))
+    if "periods" in data and (isinstance(periods, bool) or not isinstance(periods, int)
+                              or not 1 <= periods <= MAX_PERIODS):
+        problems.append(InputProblem(source, f"periods must be a whole number from 1 to {MAX_PERIODS:,}, found "
+                                     f"{_found(periods)}", column="periods"))
     if isinstance(months_per_period, bool) or not isinstance(months_per_period, int) or months_per_period not in (1, 3):
         problems.append(InputProblem(source, f"months_per_period must be 1 or 3, found {_found(months_per_period)}",
                                      column="months_per_period"))
@@ -122,7 +125,21 @@ def _horizon(source: str, data: dict) -> tuple[Horizon | None, list[InputProblem
                                      f"{_found(discount_rate)}", column="discount_rate"))
     if problems:
         return None, problems
-    return Horizon(start, periods, months_per_period, float(discount_rate)), []  # type: ignore[arg-type]
+    try:
+        return Horizon(start, periods, months_per_period, float(discount_rate)), []  # type: ignore[arg-type]
+    except ValueError as exc:  # a horizon that runs past 9999-12
+        return None, [InputProblem(source, str(exc), column="periods")]
+
+
+def _check_model_size(source: str, horizon: Horizon, inputs: Inputs) -> None:
+    """`InputError` if the LP could have more variables than capopt builds (checked before any is allocated)."""
+    sites, models, tranches = len(inputs.sites), len(inputs.miners), len(inputs.contracts)
+    cells = horizon.periods * (4 * sites * models + 3 * sites + 2 * tranches)
+    if cells > MAX_MODEL_CELLS:
+        raise InputError([InputProblem(source, f"the LP would have up to {cells:,} variables ({horizon.periods:,} "
+                                       f"periods x (4 x {sites:,} sites x {models:,} ASIC models + 3 x {sites:,} sites "
+                                       f"+ 2 x {tranches:,} tranches)); capopt builds at most {MAX_MODEL_CELLS:,}: use "
+                                       "fewer periods, sites, ASIC models or tranches")])
 
 
 def _options(source: str, data: dict) -> tuple[ModelOptions, list[InputProblem]]:
@@ -209,5 +226,6 @@ def load(path: str | Path) -> Case:
     """Load a model file (YAML) and validate its inputs; raise `InputError` listing every problem."""
     data, horizon, options, solver, raw, problems = read_model_file(path)
     inputs = validate_tables(raw, horizon, read_problems=problems, contract_end_beyond_horizon=options.depreciated)
+    _check_model_size(str(path), horizon, inputs)
     name = str(data.get("name") or Path(path).stem)
     return Case(name, horizon, inputs, solver, str(path), options)

@@ -38,6 +38,23 @@ def display_path(path: Path | str) -> str:
     return absolute[len(folder):] if absolute.startswith(folder) else str(path)
 
 
+class NotUtf8(ValueError):
+    """Bytes that are not UTF-8 text; `at` is the offset of the first bad byte in them (a BOM counted)."""
+
+    def __init__(self, at: int):
+        super().__init__(f"not UTF-8 from byte {at}")
+        self.at = at
+
+
+def utf8_text(raw: bytes) -> str:
+    """`raw` decoded as UTF-8, without a leading BOM; `NotUtf8` naming the first bad byte's offset in `raw`."""
+    skip = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        return raw[skip:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotUtf8(skip + exc.start) from None
+
+
 def _megabytes(size: int) -> str:
     return f"{size / 1e6:,.1f} MB" if size < 1e9 else f"{size / 1e9:,.1f} GB"
 

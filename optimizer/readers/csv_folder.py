@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputProblem
-from ..files import FileError, display_path, read_regular_file
+from ..files import FileError, NotUtf8, display_path, read_regular_file, utf8_text
 from ..limits import MAX_TABLE_COLUMNS, MAX_TABLE_FILE_BYTES, MAX_TABLE_ROWS
 from ..schema import TABLES
 
@@ -77,9 +77,9 @@ def parse_csv(raw: bytes, source: str, name: str) -> tuple[RawTable | None, list
     Reading stops past `MAX_TABLE_ROWS` data rows (an error), so a huge file never fills memory.
     """
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [_encoding_problem(source, raw, exc.start)]
+        text = utf8_text(raw)
+    except NotUtf8 as exc:
+        return None, [_encoding_problem(source, raw, exc.at)]
     numbered: list[tuple[int, list[str]]] = []
     try:
         for row, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):

@@ -1,12 +1,13 @@
 """Read a model file (YAML) into a mapping of keys; `case.py` interprets the keys (horizon, options, solver)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
 
 from ..errors import InputError, InputProblem
-from ..files import FileError, read_regular_file
+from ..files import FileError, NotUtf8, read_regular_file, utf8_text
 from ..limits import MAX_MODEL_FILE_BYTES
 
 
@@ -53,10 +54,11 @@ def read_yaml_mapping(path: Path) -> dict:
         raise InputError([InputProblem(source, "this holds input tables, not a model: give a model file (.yaml) "
                                        "with start, periods and inputs (the folder of CSV files or the workbook)")])
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([InputProblem(source, f"not UTF-8 text (byte {raw[exc.start]:#x}); save it as UTF-8",
-                                       row=raw[: exc.start].count(b"\n") + 1)]) from None
+        text = utf8_text(raw)
+    except NotUtf8 as exc:
+        row = len(re.findall(rb"\r\n|\r|\n", raw[: exc.at])) + 1
+        raise InputError([InputProblem(source, f"not UTF-8 text (byte {raw[exc.at]:#x}); save it as UTF-8",
+                                       row=row)]) from None
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
