@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import optimizer  # noqa: E402
 from optimizer.model import build_model  # noqa: E402
-from optimizer.solve import run_solver  # noqa: E402
+from optimizer.solvers import run_solver  # noqa: E402
 from optimizer.sweep import ScenarioSolver, apply_scenario, build_scenarios, parse_vary, run_sweep  # noqa: E402
 from optimizer.sweep.specs import neighbour_order  # noqa: E402
 from synthetic import synthetic_tables  # noqa: E402

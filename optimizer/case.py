@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from .errors import InputError, InputProblem
 from .fundamentals import FOURTH_HALVING, FOURTH_HALVING_LABEL
 from .horizon import Horizon, parse_month
-from .readers import RawTable, read_csv_folder, read_frames
+from .limits import MAX_MODEL_CELLS, MAX_PERIODS
+from .readers.csv_folder import RawTable, read_csv_folder
+from .readers.frames import read_frames
+from .readers.model_file import read_yaml_mapping
+from .readers.workbook import read_workbook
 from .validate import Inputs, validate_tables
 
 SOLVERS = ("highs", "cbc")
@@ -37,7 +40,7 @@ class SolverSettings:
 
 @dataclass(frozen=True)
 class ModelOptions:
-    """Options beyond MODEL.md; with the defaults the objective is exactly MODEL.md's.
+    """Options beyond docs/formulation.md; with the defaults the objective is exactly that LP's.
 
     terminal_value "depreciated": every MW built or bought in period t is worth, at the horizon's end,
     its cost * max(0, 1 - months from the start of t to the horizon's end / (12 * life)).
@@ -143,9 +146,10 @@ def _horizon(source: str, data: dict) -> tuple[Horizon | None, list[InputProblem
     if "start" in data and (not isinstance(start, str) or parse_month(start) is None):
         problems.append(InputProblem(source, f"start must be a month YYYY-MM, found {_found(data['start'])}",
                                      column="start"))
-    if "periods" in data and (isinstance(periods, bool) or not isinstance(periods, int) or periods < 1):
-        problems.append(InputProblem(source, f"periods must be a whole number >= 1, found {_found(periods)}",
-                                     column="periods"))
+    if "periods" in data and (isinstance(periods, bool) or not isinstance(periods, int)
+                              or not 1 <= periods <= MAX_PERIODS):
+        problems.append(InputProblem(source, f"periods must be a whole number from 1 to {MAX_PERIODS:,}, found "
+                                     f"{_found(periods)}", column="periods"))
     if isinstance(months_per_period, bool) or not isinstance(months_per_period, int) or months_per_period not in (1, 3):
         problems.append(InputProblem(source, f"months_per_period must be 1 or 3, found {_found(months_per_period)}",
                                      column="months_per_period"))
@@ -154,7 +158,24 @@ def _horizon(source: str, data: dict) -> tuple[Horizon | None, list[InputProblem
                                      f"{_found(discount_rate)}", column="discount_rate"))
     if problems:
         return None, problems
-    return Horizon(start, periods, months_per_period, float(discount_rate)), []  # type: ignore[arg-type]
+    try:
+        return Horizon(start, periods, months_per_period, float(discount_rate)), []  # type: ignore[arg-type]
+    except ValueError as exc:  # a horizon that runs past 9999-12
+        return None, [InputProblem(source, str(exc), column="periods")]
+
+
+def _check_model_size(source: str, horizon: Horizon, inputs: Inputs) -> None:
+    """`InputError` if the LP could have more variables than capopt builds (checked before any is allocated)."""
+    sites, models, tranches = len(inputs.sites), len(inputs.miners), len(inputs.contracts)
+    scenarios = max(len(inputs.scenarios), 1)
+    cells = scenarios * horizon.periods * (4 * sites * models + 3 * sites + 2 * tranches)
+    if cells > MAX_MODEL_CELLS:
+        times = f"{scenarios:,} scenarios x " if scenarios > 1 else ""
+        raise InputError([InputProblem(source, f"the model would have up to {cells:,} variables ({times}"
+                                       f"{horizon.periods:,} periods x (4 x {sites:,} sites x {models:,} ASIC models "
+                                       f"+ 3 x {sites:,} sites + 2 x {tranches:,} tranches)); capopt builds at most "
+                                       f"{MAX_MODEL_CELLS:,}: use fewer scenarios, periods, sites, ASIC models or "
+                                       "tranches")])
 
 
 def _options(source: str, data: dict) -> tuple[ModelOptions, list[InputProblem]]:
@@ -179,62 +200,6 @@ def _options(source: str, data: dict) -> tuple[ModelOptions, list[InputProblem]]
     if problems:
         return ModelOptions(), problems
     return ModelOptions(value, lives["ai_life_years"], lives["asic_life_years"]), []
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML SafeLoader that refuses a key given twice in one mapping (plain YAML keeps the last silently)."""
-
-
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    """Build a mapping, raising a YAML error at the second of two equal keys."""
-    first_line: dict[object, int] = {}
-    for key_node, _ in node.value:
-        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-            continue
-        key = loader.construct_object(key_node, deep=deep)
-        if key in first_line:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key '{key}' is given twice (first at row {first_line[key]})", key_node.start_mark)
-        first_line[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node, deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
-
-
-def _read_yaml(path: Path) -> dict:
-    source = str(path)
-    if path.is_dir():
-        raise InputError([InputProblem(source, "is a folder, expected a model file (.yaml)")])
-    if not path.is_file():
-        raise InputError([InputProblem(source, "model file not found")])
-    if path.suffix.lower() in (".csv", ".xlsx", ".xlsm", ".xls"):
-        raise InputError([InputProblem(source, "this holds input tables, not a model: give a model file (.yaml) "
-                                       "with start, periods and inputs (the folder of CSV files or the workbook)")])
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError([InputProblem(source, f"cannot read the model file: {exc.strerror or exc}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([InputProblem(source, f"not UTF-8 text (byte {raw[exc.start]:#x}); save it as UTF-8",
-                                       row=raw[: exc.start].count(b"\n") + 1)]) from None
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = getattr(exc, "problem", None) or "malformed YAML"
-        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if context and context_mark is not None:
-            reason += f" ({context} started at row {context_mark.line + 1})"
-        raise InputError([InputProblem(source, f"malformed YAML: {reason}",
-                                       row=None if mark is None else mark.line + 1)]) from None
-    if data is None:
-        raise InputError([InputProblem(source, "model file is empty: expected keys name, inputs, start, periods, ...")])
-    if not isinstance(data, dict):
-        raise InputError([InputProblem(source, "model file must be a mapping of keys (name, inputs, start, periods, ...)")])
-    return data
 
 
 def _solver_settings(source: str, value: object) -> tuple[SolverSettings, list[InputProblem]]:
@@ -272,7 +237,7 @@ def read_model_file(path: str | Path) -> tuple[dict, Horizon, ModelOptions, Solv
     """Read a model file and its raw input tables, without validating the tables yet."""
     path = Path(path)
     source = str(path)
-    data = _read_yaml(path)
+    data = read_yaml_mapping(path)
     problems = [InputProblem(source, f"unknown key '{k}' ignored", column=k, warning=True)
                 for k in data if k not in _MODEL_KEYS]
     horizon, horizon_problems = _horizon(source, data)
@@ -293,8 +258,6 @@ def read_model_file(path: str | Path) -> tuple[dict, Horizon, ModelOptions, Solv
     if horizon is None or any(p.column == "inputs" for p in problems):
         raise InputError(problems)
     if inputs_path.suffix.lower() in (".xlsx", ".xlsm"):  # one workbook, a sheet per table
-        from .excel import read_workbook
-
         raw, read_problems = read_workbook(inputs_path)
     else:
         raw, read_problems = read_csv_folder(inputs_path)
@@ -380,6 +343,7 @@ def _validated(name: str, source: str, data: dict, horizon: Horizon, options: Mo
     problems = problems + halving_problems + scenario_problems
     inputs = validate_tables(raw, horizon, read_problems=problems, contract_end_beyond_horizon=options.depreciated,
                              halving_months=halving)
+    _check_model_size(source, horizon, inputs)
     if "scenarios" in data and inputs.scenario_values is None:
         raise InputError([*inputs.warnings, InputProblem(source, "scenarios is set, but there is no scenarios table "
                                                          "(scenarios.csv or a 'scenarios' sheet with rows)",

@@ -8,7 +8,10 @@ from functools import cached_property
 
 import numpy as np
 
-_LABEL = re.compile(r"^(\d{4})-(\d{1,2})(?:-01)?$")
+from .limits import MAX_PERIODS
+
+LAST_MONTH = 9999 * 12 + 11  # labels have four-digit years
+_LABEL = re.compile(r"^([0-9]{4})-([0-9]{1,2})(?:-01)?$")  # ASCII digits only
 
 
 def parse_month(text: str) -> tuple[int, int] | None:
@@ -37,10 +40,13 @@ class Horizon:
     def __post_init__(self) -> None:
         if parse_month(self.start) is None:
             raise ValueError(f"start must be a month YYYY-MM, found {self.start!r}")
-        if self.periods < 1:
-            raise ValueError(f"periods must be at least 1, found {self.periods}")
+        if not 1 <= self.periods <= MAX_PERIODS:
+            raise ValueError(f"periods must be from 1 to {MAX_PERIODS:,}, found {self.periods}")
         if self.months_per_period not in (1, 3):
             raise ValueError(f"months_per_period must be 1 or 3, found {self.months_per_period}")
+        year, month = parse_month(self.start)  # type: ignore[misc]
+        if year * 12 + month - 1 + self.periods * self.months_per_period - 1 > LAST_MONTH:
+            raise ValueError(f"a horizon from {self.start} of {self.periods} periods ends after 9999-12")
         if not self.discount_rate > -1:
             raise ValueError(f"discount_rate must be above -1, found {self.discount_rate}")
 

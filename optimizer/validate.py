@@ -16,11 +16,13 @@ import pandas as pd
 from .errors import InputError, InputProblem
 from .fundamentals import DEFAULT_HALVING_MONTHS, derive_hashprice, period_subsidy_btc_per_block
 from .horizon import Horizon, parse_month
-from .readers import RawTable
-from .schema import TABLE_BY_NAME, TABLES, Column, Table
+from .readers.csv_folder import RawTable
+from .schema import TABLE_BY_NAME, TABLES, Column, Table, number_text
 
-_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d*)?$")
-_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # ASCII digits only
+_NOT_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+_THOUSANDS = re.compile(r"^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$")
+_DECIMAL_COMMA = re.compile(r"^-?[0-9]+,[0-9]+$")
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 
@@ -113,26 +115,22 @@ def _parse_cell(text: str, column: Column) -> tuple[object, str | None]:
             return None, f"expected a period label YYYY-MM, found '{text}'"
         return parsed[0] * 12 + parsed[1] - 1, None
     cleaned = text.replace(",", "") if _THOUSANDS.match(text) else text
-    try:
-        value = float(cleaned)
-    except ValueError:
+    if _NOT_FINITE.fullmatch(cleaned):
+        return None, f"expected a finite number, found '{text}'"
+    if not _NUMBER.fullmatch(cleaned):  # float() would also take 1_000, full-width and Arabic-Indic digits
         hint = f" (decimals take a point: {text.replace(',', '.')})" if _DECIMAL_COMMA.match(text) else ""
         return None, f"expected a number, found '{text}'{hint}"
+    value = float(cleaned)
     if not math.isfinite(value):
         return None, f"expected a finite number, found '{text}'"
-    if column.kind == "integer" and value != int(value):
+    whole = column.kind == "integer"
+    if whole and value != int(value):
         return None, f"expected a whole number, found '{text}'"
     low, high = column.minimum, column.maximum
     too_low = low is not None and (value < low or (column.minimum_exclusive and value == low))
     if too_low or (high is not None and value > high):
-        if low is not None and high is not None:
-            bound = f"in ({low:g}, {high:g}]" if column.minimum_exclusive else f"in [{low:g}, {high:g}]"
-        elif low is not None:
-            bound = f"> {low:g}" if column.minimum_exclusive else f">= {low:g}"
-        else:
-            bound = f"<= {high:g}"
         hint = f" (a fraction: {value:g}% is {value / 100:g})" if high == 1 and 10 <= value <= 100 else ""
-        return None, f"expected a number {bound}, found '{text}'{hint}"
+        return None, f"expected a {'whole number' if whole else 'number'} {column.allowed_text()}, found '{text}'{hint}"
     return (int(value) if column.kind == "integer" else value), None
 
 
@@ -218,7 +216,7 @@ class _Checker:
         value = values[rows[0]]
         side = "below" if value < low else "above"  # type: ignore[operator]
         more = f" (and {len(rows) - 1} more row{'s' if len(rows) > 2 else ''})" if len(rows) > 1 else ""
-        self.add(raw, f"{_number(value)} is far {side} the usual range {_number(low)} to {_number(high)}; "
+        self.add(raw, f"{number_text(value)} is far {side} the usual range {number_text(low)} to {number_text(high)}; "
                       f"check its unit{more}", rows[0], column.name, warning=True)
 
     def _period_ok(self, raw: RawTable, table: Table, column: Column, i: int, text: str, month: object) -> bool:
@@ -238,7 +236,7 @@ class _Checker:
         seen: dict[tuple, int] = {}
         for i, key in zip(keys.index[valid], keys[valid].itertuples(index=False, name=None)):
             if key in seen:
-                shown = ", ".join(f"{c}={_show(c, v, self)}" for c, v in zip(table.key, key))
+                shown = ", ".join(f"{c}={_show(c, v)}" for c, v in zip(table.key, key))
                 self.add(raw, f"duplicate key {shown} (first at row {raw.rows[seen[key]]})", i, table.key[-1])
             else:
                 seen[key] = i
@@ -275,11 +273,6 @@ def _in_file_order(problems: list[InputProblem]) -> list[InputProblem]:
     return sorted(problems, key=lambda p: (_table_rank(p.source), p.source, p.row or 0))
 
 
-def _number(value: float) -> str:
-    """A number as a planner writes it: 100,000 rather than 1e+05."""
-    return f"{value:,.0f}" if abs(value) >= 1_000 and value == round(value) else f"{value:g}"
-
-
 def _known_keys(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], reference: str) -> set | None:
     """Keys of `reference` ("table.column"); None if that table is missing, unreadable or without its key column,
     so that one missing table is reported once, not once per row naming it."""
@@ -291,7 +284,7 @@ def _known_keys(raw: dict[str, RawTable], typed: dict[str, pd.DataFrame], refere
     return set(typed[name][column].dropna())
 
 
-def _show(column: str, value: object, checker: _Checker) -> str:
+def _show(column: str, value: object) -> str:
     if column == "period" and isinstance(value, (int, np.integer)):
         return f"{value // 12:04d}-{value % 12 + 1:02d}"
     return str(value)
@@ -314,8 +307,13 @@ def validate_tables(raw: dict[str, RawTable], horizon: Horizon, *, read_problems
     checker.problems.extend(read_problems or [])
     typed: dict[str, pd.DataFrame] = {}
     for table in TABLES:
-        if table.name in raw:
-            typed[table.name] = checker.typed(raw[table.name], table)
+        if table.name not in raw:
+            continue
+        if len(raw[table.name].frame) > table.max_rows:  # too big to check cell by cell, or to build a model of
+            checker.add(raw[table.name], f"table '{table.name}' has {len(raw[table.name].frame):,} rows; capopt takes "
+                                         f"at most {table.max_rows:,}", table.max_rows)
+            continue
+        typed[table.name] = checker.typed(raw[table.name], table)
     references = {c.references for t in TABLES for c in t.columns if c.references}
     known = {reference: _known_keys(raw, typed, reference) for reference in references}
     for name, frame in typed.items():
@@ -341,8 +339,8 @@ def validate_tables(raw: dict[str, RawTable], horizon: Horizon, *, read_problems
 def _check_contract_windows(checker: _Checker, raw: RawTable, contracts: pd.DataFrame) -> None:
     for i, (start, end) in enumerate(zip(contracts["start"], contracts["end"])):
         if pd.notna(start) and pd.notna(end) and end < start:
-            checker.add(raw, f"end {_show('period', int(end), checker)} is before start "
-                             f"{_show('period', int(start), checker)}", i, "end")
+            checker.add(raw, f"end {_show('period', int(end))} is before start "
+                             f"{_show('period', int(start))}", i, "end")
 
 
 def _check_optional_agrees(checker: _Checker, raw: RawTable, contracts: pd.DataFrame) -> None:
@@ -421,6 +419,8 @@ def _assemble(typed: dict[str, pd.DataFrame], checker: _Checker, raw: dict[str, 
     """Apply the defaults that depend on other tables and shape the typed frames for the model."""
     horizon = checker.horizon
     sites = typed["sites"].astype({"ai_lead_time_periods": int}).set_index("site", drop=False)
+    # A lead time beyond the horizon is the horizon's length: a build started in it is never ready in it.
+    sites["ai_lead_time_periods"] = sites["ai_lead_time_periods"].clip(upper=horizon.periods)
     sites["ai_max_mw"] = sites["ai_max_mw"].astype(float).fillna(np.inf)
     for c in sites.columns.drop(["site", "ai_lead_time_periods"]):
         sites[c] = sites[c].astype(float)

@@ -1,6 +1,7 @@
 """Small helpers to build hand-computable cases for the family tests (tests/test_families.py).
 
-Only builds pandas tables in the MODEL.md column layout and reads single values back from a plan;
+Only builds pandas tables in the column layout of docs/formulation.md and reads single values back from a
+plan;
 it knows nothing about the optimizer's internals.
 """
 from __future__ import annotations
@@ -86,5 +87,5 @@ def column(frame: pd.DataFrame, column: str, **keys) -> list[float]:
 
 
 def df(rate: float, t: int, months_per_period: int = 1) -> float:
-    """MODEL.md discount factor of period t."""
+    """docs/formulation.md discount factor of period t."""
     return (1.0 + rate) ** (-(t * months_per_period) / 12.0)

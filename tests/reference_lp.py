@@ -1,6 +1,6 @@
-"""Independent reference implementation of the LP in MODEL.md.
+"""Independent reference implementation of the LP in docs/formulation.md.
 
-Written from MODEL.md alone (it does not import the ``optimizer`` package) so
+Written from docs/formulation.md alone (it does not import the ``optimizer`` package) so
 that the two can be cross-checked.  It builds the linear program as a sparse
 matrix and solves it with ``scipy.optimize.linprog(method="highs")``.
 
@@ -80,7 +80,7 @@ def reference_npv(
     months_per_period: int = 1,
     discount_rate: float = 0.0,
 ) -> float | None:
-    """Optimal NPV of MODEL.md's LP, or ``None`` when the LP is infeasible."""
+    """Optimal NPV of docs/formulation.md's LP, or ``None`` when the LP is infeasible."""
     T = int(periods)
     mpp = int(months_per_period)
     r = float(discount_rate)

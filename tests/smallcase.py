@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-try:
-    from casebuilder import miner, site, tables
-except ImportError:  # tests/ imported as a package
-    from tests.casebuilder import miner, site, tables
+from .casebuilder import miner, site, tables
 
 HORIZON = {"start": "2027-04", "periods": 3, "discount_rate": 0.1}
 

@@ -1,7 +1,7 @@
 """Hypothesis strategies for small, random but sensible planning cases.
 
 ``cases()`` draws ``(tables, horizon)``: ``tables`` maps table names to
-DataFrames with MODEL.md's column names, ``horizon`` holds the keyword
+DataFrames with docs/formulation.md's column names, ``horizon`` holds the keyword
 arguments ``start, periods, months_per_period, discount_rate``.
 ``write_case`` writes such a case as CSV inputs plus a model YAML.
 """

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -85,6 +86,27 @@ def unreadable_encoding(folder: Path) -> None:
     path.write_bytes(path.read_bytes().replace(b"acme,north,2027-04", "Société,north,2027-04".encode("cp1252")))
 
 
+def replaced_by(name: str, make: Callable[[Path], object]) -> Edit:
+    """Remove inputs/<name>.csv (or model.yaml) and put what `make(path)` creates in its place."""
+    def edit(folder: Path) -> None:
+        path = _file(folder, name)
+        path.unlink()
+        make(path)
+    return edit
+
+
+def mac_csv_with_cp1252_byte(folder: Path) -> None:
+    """sites.csv as Excel's "CSV (Macintosh)" saves it: bare CR line endings, Mac text, here one Windows-1252 byte."""
+    path = _file(folder, "sites")
+    text = path.read_text().replace("south,", "süd,").replace("\n", "\r")
+    path.write_bytes(text.encode("cp1252"))
+
+
+# A 600-byte model file whose nested aliases expand `name` into gigabytes ("billion laughs").
+BILLION_LAUGHS = ("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+                  + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+                  + "name: *i\ninputs: inputs\nstart: '2027-01'\nperiods: 6\n")
+
 SITE_ROW_NORTH = "north,100,400000,40,1.05,5000,1.3,5000,9000000,2,60,20,20000"
 SITE_ROW_SOUTH = "south,80,300000,35,1.05,5000,1.3,5000,9500000,3,,0,20000"
 
@@ -103,7 +125,7 @@ BAD: list = [
     ("text_for_number", sub("sites", "north,100,", "north,abc,"),
      ["error: inputs/sites.csv, row 2, column grid_mw: expected a number, found 'abc'"]),
     ("negative", sub("fleet", "south,S21,25", "south,S21,-25"),
-     ["error: inputs/fleet.csv, row 3, column installed_mw: expected a number >= 0, found '-25'"]),
+     ["error: inputs/fleet.csv, row 3, column installed_mw: expected a number >= 0 and <= 1,000,000, found '-25'"]),
     ("nan", sub("periods", "2027-03,44,", "2027-03,nan,"),
      ["error: inputs/periods.csv, row 4, column hashprice_usd_per_ph_day: expected a finite number, found 'nan'"]),
     ("infinite", sub("contracts", ",20,135,", ",inf,135,"),
@@ -116,14 +138,14 @@ BAD: list = [
     ("not_whole", sub("sites", ",9000000,2,", ",9000000,2.5,"),
      ["error: inputs/sites.csv, row 2, column ai_lead_time_periods: expected a whole number, found '2.5'"]),
     ("uptime_zero", sub("miners", ",0.98,", ",0,"),
-     ["error: inputs/miners.csv, row 2, column uptime: expected a number in (0, 1], found '0'"]),
+     ["error: inputs/miners.csv, row 2, column uptime: expected a number > 0 and <= 1, found '0'"]),
     ("uptime_above_one", sub("miners", ",0.97,", ",1.2,"),
-     ["error: inputs/miners.csv, row 3, column uptime: expected a number in (0, 1], found '1.2'"]),
+     ["error: inputs/miners.csv, row 3, column uptime: expected a number > 0 and <= 1, found '1.2'"]),
     ("uptime_in_percent", sub("miners", ",0.98,", ",98,"),
-     ["error: inputs/miners.csv, row 2, column uptime: expected a number in (0, 1], found '98' (a fraction: 98% is "
+     ["error: inputs/miners.csv, row 2, column uptime: expected a number > 0 and <= 1, found '98' (a fraction: 98% is "
       "0.98)"]),
     ("pue_zero", sub("sites", "1.05,5000,1.3,5000,9500000", "1.05,5000,0,5000,9500000"),
-     ["error: inputs/sites.csv, row 3, column ai_pue: expected a number > 0, found '0'"]),
+     ["error: inputs/sites.csv, row 3, column ai_pue: expected a number >= 0.1 and <= 100, found '0'"]),
     ("blank_required", sub("sites", "north,100,400000,40", "north,100,,40"),
      ["error: inputs/sites.csv, row 2, column floor_sqft: required value missing"]),
     ("blank_key", sub("fleet", "north,S19,30", ",S19,30"),
@@ -205,8 +227,8 @@ BAD: list = [
     ("several_in_one_file", both(sub("sites", "north,100,", "north,abc,"),
                                  sub("sites", "south,80,300000,35,1.05,5000,1.3", "south,80,-1,35,1.05,5000,0")),
      ["error: inputs/sites.csv, row 2, column grid_mw: expected a number, found 'abc'",
-      "error: inputs/sites.csv, row 3, column floor_sqft: expected a number >= 0, found '-1'",
-      "error: inputs/sites.csv, row 3, column ai_pue: expected a number > 0, found '0'"]),
+      "error: inputs/sites.csv, row 3, column floor_sqft: expected a number >= 0 and <= 10,000,000,000, found '-1'",
+      "error: inputs/sites.csv, row 3, column ai_pue: expected a number >= 0.1 and <= 100, found '0'"]),
     ("several_files", both(sub("sites", "north,100,", "north,abc,"), sub("fleet", "south,S21", "south,S9"),
                            sub("periods", "2027-04,44,10000000,120,5\n", ""), sub("contracts", ",false", ",maybe")),
      ["error: inputs/sites.csv, row 2, column grid_mw: expected a number, found 'abc'",
@@ -215,13 +237,13 @@ BAD: list = [
       "error: inputs/periods.csv, column period: missing period(s) 2027-04 of the horizon " + HORIZON]),
     # the model file
     ("yaml_periods_text", sub("model", "periods: 6", 'periods: "abc"'),
-     ["error: model.yaml, column periods: periods must be a whole number >= 1, found 'abc'"]),
+     ["error: model.yaml, column periods: periods must be a whole number from 1 to 1,200, found 'abc'"]),
     ("yaml_several", both(sub("model", '"2027-01"', "2027-13"), sub("model", "periods: 6", "periods: 0"),
                           sub("model", "months_per_period: 1", "months_per_period: 2"),
                           append("model", "solver: gurobi"), append("model", "colour: red")),
      ["warning: model.yaml, column colour: unknown key 'colour' ignored",
       "error: model.yaml, column start: start must be a month YYYY-MM, found '2027-13'",
-      "error: model.yaml, column periods: periods must be a whole number >= 1, found 0",
+      "error: model.yaml, column periods: periods must be a whole number from 1 to 1,200, found 0",
       "error: model.yaml, column months_per_period: months_per_period must be 1 or 3, found 2",
       "error: model.yaml, column solver.name: solver must be one of highs, cbc, found 'gurobi'"]),
     ("yaml_and_tables_together", both(append("model", "solver: {time_limit_s: -5}"),
@@ -256,6 +278,86 @@ BAD: list = [
      ["error: model.yaml, column inputs: input workbook 'plan.xlsx' not found"]),
     ("inputs_key_missing", sub("model", "inputs: inputs\n", ""),
      ["error: model.yaml, column inputs: required key missing"]),
+    # values a solver cannot take: outside the allowed range of their column (which the message states)
+    ("capex_1e308", sub("sites", ",9000000,", ",1e308,"),
+     ["error: inputs/sites.csv, row 2, column ai_capex_usd_per_mw: expected a number >= 0 and <= 100,000,000,000, "
+      "found '1e308'"]),
+    ("contract_mw_1e308", sub("contracts", ",10,130,", ",1e308,130,"),
+     ["error: inputs/contracts.csv, row 2, column mw: expected a number >= 0 and <= 1,000,000, found '1e308'"]),
+    ("hashprice_1e308", sub("periods", "2027-03,44,", "2027-03,1e308,"),
+     ["error: inputs/periods.csv, row 4, column hashprice_usd_per_ph_day: expected a number >= 0 and <= 1,000,000, "
+      "found '1e308'"]),
+    ("efficiency_denormal", sub("miners", "S19,29.5,", "S19,1e-320,"),
+     ["error: inputs/miners.csv, row 2, column efficiency_j_per_th: expected a number >= 0.1 and <= 10,000, found "
+      "'1e-320'"]),
+    ("pue_denormal", sub("sites", "1.05,5000,1.3,5000,9500000", "1.05,5000,4.9e-324,5000,9500000"),
+     ["error: inputs/sites.csv, row 3, column ai_pue: expected a number >= 0.1 and <= 100, found '4.9e-324'"]),
+    ("lead_time_1e9", sub("sites", ",9000000,2,", ",9000000,1000000000,"),
+     ["error: inputs/sites.csv, row 2, column ai_lead_time_periods: expected a whole number >= 0 and <= 1,200, "
+      "found '1000000000'"]),
+    ("lead_time_1e20", sub("sites", ",9000000,2,", ",9000000,1e20,"),
+     ["error: inputs/sites.csv, row 2, column ai_lead_time_periods: expected a whole number >= 0 and <= 1,200, "
+      "found '1e20'"]),
+    ("lead_time_2_to_the_70", sub("sites", ",9000000,2,", f",9000000,{2 ** 70},"),
+     ["error: inputs/sites.csv, row 2, column ai_lead_time_periods: expected a whole number >= 0 and <= 1,200, "
+      f"found '{2 ** 70}'"]),
+    # numbers are ASCII numbers: what float() takes besides (1_000, full-width and Arabic-Indic digits) is not one
+    ("underscore_in_number", sub("sites", "north,100,", "north,1_000,"),
+     ["error: inputs/sites.csv, row 2, column grid_mw: expected a number, found '1_000'"]),
+    ("full_width_digits", sub("sites", "north,100,", "north,\uff11\uff10\uff10,"),
+     ["error: inputs/sites.csv, row 2, column grid_mw: expected a number, found '\uff11\uff10\uff10'"]),
+    ("arabic_indic_digits", sub("fleet", "south,S21,25", "south,S21,\u0662\u0665"),
+     ["error: inputs/fleet.csv, row 3, column installed_mw: expected a number, found '\u0662\u0665'"]),
+    ("arabic_indic_period", sub("contracts", "2027-04,2027-06", "2027-04,\u0662\u0660\u0662\u0667-06"),
+     ["error: inputs/contracts.csv, row 3, column end: expected a period label YYYY-MM, found "
+      "'\u0662\u0660\u0662\u0667-06'"]),
+    # sizes of the horizon, the tables and the LP, checked before anything of that size is built
+    ("periods_1e9", sub("model", "periods: 6", "periods: 1000000000"),
+     ["error: model.yaml, column periods: periods must be a whole number from 1 to 1,200, found 1000000000"]),
+    ("horizon_past_year_9999", both(sub("model", '"2027-01"', '"9999-01"'), sub("model", "periods: 6", "periods: 24")),
+     ["error: model.yaml, column periods: a horizon from 9999-01 of 24 periods ends after 9999-12"]),
+    ("too_many_sites", append("sites", "\n".join(f"s{k},1,1,1,1,1,1,1,1,1,1,1,1" for k in range(1000))),
+     ["error: inputs/sites.csv, row 1002: table 'sites' has 1,002 rows; capopt takes at most 1,000"]),
+    ("too_many_periods", append("periods", "\n".join(f"{2028 + k // 12}-{k % 12 + 1:02d},1" for k in range(1200))),
+     ["error: inputs/periods.csv, row 1202: table 'periods' has 1,206 rows; capopt takes at most 1,200"]),
+    ("lp_too_large", both(append("sites", "\n".join(f"s{k},1,1,1,1,1,1,1,1,1,1,1,1" for k in range(990))),
+                          append("miners", "\n".join(f"m{k},20,1,1,1," for k in range(400)))),
+     ["error: model.yaml: the model would have up to 9,588,696 variables (6 periods x (4 x 992 sites x 402 ASIC "
+      "models + 3 x 992 sites + 2 x 2 tranches)); capopt builds at most 4,000,000: use fewer scenarios, periods, "
+      "sites, ASIC models or tranches"]),
+    # names of tables that are not readable files: an error, never an absent table
+    ("symlink_loop", replaced_by("sites", lambda path: path.symlink_to(path.name)),
+     ["error: inputs/sites.csv: is a link that leads back to itself (a symbolic link loop)"]),
+    ("optional_table_is_a_broken_link", replaced_by("fleet", lambda path: path.symlink_to("old_fleet.csv")),
+     ["error: inputs/fleet.csv: is a broken link (to 'old_fleet.csv', which does not exist)"]),
+    ("optional_table_is_a_fifo", replaced_by("contracts", lambda path: os.mkfifo(path)),
+     ["error: inputs/contracts.csv: is not a regular file (a FIFO, device or socket), expected a CSV file"]),
+    ("optional_table_is_dev_zero", replaced_by("site_periods", lambda path: path.symlink_to("/dev/zero")),
+     ["error: inputs/site_periods.csv: is not a regular file (a FIFO, device or socket), expected a CSV file"]),
+    ("model_file_is_a_fifo", replaced_by("model", lambda path: os.mkfifo(path)),
+     ["error: model.yaml: is not a regular file (a FIFO, device or socket), expected a model file (.yaml)"]),
+    # line endings and encodings
+    ("mac_csv_with_a_cp1252_byte", mac_csv_with_cp1252_byte,
+     ["error: inputs/sites.csv, row 3, column site: not UTF-8 text (byte 0xfc in 'süd'); save the file as CSV UTF-8"]),
+    # sizes: refused before they are read
+    ("table_too_large", replaced_by("periods", lambda path: path.write_bytes(b"") or os.truncate(path, 60_000_000)),
+     ["error: inputs/periods.csv: is 60.0 MB; capopt reads files of at most 50.0 MB"]),
+    ("too_many_rows", write("fleet", "site,model,installed_mw\n" + "north,S19,30\n" * 200_000),
+     ["error: inputs/fleet.csv, row 100002: more than 100,000 data rows; capopt reads at most 100,000 rows per "
+      "table"]),
+    ("too_many_columns", write("fleet", ",".join(f"c{k}" for k in range(101)) + "\n"),
+     ["error: inputs/fleet.csv, row 1: the header has 101 columns; capopt reads at most 100 per table"]),
+    ("model_file_too_large", append("model", "# " + "x" * 2_000_000),
+     ["error: model.yaml: is 2.0 MB; capopt reads files of at most 1.0 MB"]),
+    ("yaml_anchor", sub("model", "name: base", "name: &n base"),
+     ["error: model.yaml, row 2: malformed YAML: an anchor (&n) is not allowed in a model file; write the value out"]),
+    ("yaml_alias", append("model", "description: *n"),
+     ["error: model.yaml, row 8: malformed YAML: an alias (*n) is not allowed in a model file; write the value out"]),
+    ("yaml_nested_aliases_into_name", write("model", BILLION_LAUGHS),
+     ["error: model.yaml, row 1: malformed YAML: an anchor (&a) is not allowed in a model file; write the value "
+      "out"]),
+    ("yaml_nested_too_deep", write("model", "name: " + "[" * 5000 + "]" * 5000 + "\n"),
+     ["error: model.yaml: malformed YAML: lists or mappings nested too deeply"]),
 ]
 
 # Whole folders in tests/bad_inputs/ (bytes that matter): the lines `validate` must print.
@@ -340,14 +442,14 @@ def test_input_table_given_as_the_model_file(case: Path) -> None:
 ])
 def test_unreadable_file(case: Path, monkeypatch: pytest.MonkeyPatch, name: str, line: str) -> None:
     """A file the user may not read (simulated: the tests may run as root) is one line, not a traceback."""
-    read_bytes = Path.read_bytes
+    open_file = os.open
 
-    def refuse(path: Path) -> bytes:
-        if path.name == name:
+    def refuse(path, *args, **kwargs):
+        if Path(path).name == name:
             raise PermissionError(13, "Permission denied")
-        return read_bytes(path)
+        return open_file(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     assert_rejected(case, [line])
 
 
@@ -414,6 +516,18 @@ def test_harmless_variation_gives_the_base_plan(case: Path, edit: Edit, warnings
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == warnings
     assert result.stdout == base_npv_line
+
+
+def test_lead_time_beyond_the_horizon_is_the_horizon_length(case: Path) -> None:
+    """A build whose lead time outlasts the horizon is never ready in it, however long the lead time is."""
+    npv_lines = []
+    for lead in ("6", "1200"):
+        sub("sites", ",9500000,3,", f",9500000,{lead},")(case)
+        result = run("solve", "model.yaml", "--quiet")
+        assert result.exit_code == 0, result.output
+        npv_lines.append(result.stdout)
+        sub("sites", f",9500000,{lead},", ",9500000,3,")(case)
+    assert npv_lines[0] == npv_lines[1]
 
 
 def test_excel_folder_gives_the_base_plan(base_npv_line: str) -> None:

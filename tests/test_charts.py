@@ -8,14 +8,11 @@ from click.testing import CliRunner
 from PIL import Image
 
 import optimizer
-from optimizer.charts import CHART_FILES, write_charts
 from optimizer.cli import main
-from optimizer.report import write_plan
+from optimizer.writers.charts import CHART_FILES, write_charts
+from optimizer.writers.plan_files import write_plan
 
-try:
-    from smallcase import small_tables, write_csv_case
-except ImportError:  # tests/ imported as a package
-    from tests.smallcase import small_tables, write_csv_case
+from .smallcase import small_tables, write_csv_case
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -15,15 +15,13 @@ from click.testing import CliRunner
 import optimizer
 from optimizer.case import read_model_file
 from optimizer.cli import main
-from optimizer.excel import read_workbook, save_workbook
-from optimizer.plan_workbook import INPUT_SHEET_TITLE, PLAN_SHEETS
-from optimizer.report import read_tables, write_plan
+from optimizer.readers.workbook import read_workbook
 from optimizer.schema import TABLES
+from optimizer.writers.plan_files import read_tables, write_plan
+from optimizer.writers.plan_workbook import INPUT_SHEET_TITLE, PLAN_SHEETS
+from optimizer.writers.xlsx import save_workbook
 
-try:
-    from smallcase import small_tables, write_csv_case
-except ImportError:  # tests/ imported as a package
-    from tests.smallcase import small_tables, write_csv_case
+from .smallcase import small_tables, write_csv_case
 
 REPO = Path(__file__).resolve().parents[1]
 INJECTIONS = {"site_a": '=HYPERLINK("http://x","y")', "site_b": "+1", "model": "@SUM(A1)", "contract": "-2"}
@@ -296,7 +294,7 @@ def test_failed_plan_write_leaves_the_previous_plan_intact(tmp_path: Path, monke
     def fail_midway(*args, **kwargs):
         raise RuntimeError("disk unplugged while writing the workbook")
 
-    monkeypatch.setattr("optimizer.plan_workbook._chart_data", fail_midway)
+    monkeypatch.setattr("optimizer.writers.plan_workbook._chart_data", fail_midway)
     with pytest.raises(RuntimeError):
         write_plan(plan, out, ["csv", "xlsx"], plots=True)
     assert _snapshot(out) == before

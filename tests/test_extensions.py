@@ -14,12 +14,10 @@ import pytest
 import optimizer
 import optimizer.studies.information as information
 from optimizer.fundamentals import hashprice_usd_per_ph_day
+from optimizer.solvers import highs as highs_backend
 from optimizer.studies import explain_contracts
 
-try:
-    from casebuilder import miner, site, tables, value
-except ImportError:  # tests/ imported as a package
-    from tests.casebuilder import miner, site, tables, value
+from .casebuilder import miner, site, tables, value
 
 START = "2027-04"
 
@@ -154,13 +152,13 @@ def _many_halls_case() -> optimizer.Case:
 @pytest.fixture
 def stop_at_first_plan(monkeypatch):
     """HiGHS stops at its first plan, as it does at a time limit with a plan found (deterministic, unlike a clock)."""
-    init = optimizer.solvers.highs.HighsRun.__init__
+    init = highs_backend.HighsRun.__init__
 
     def first_plan_only(self, *args, **kwargs):
         init(self, *args, **kwargs)
         self.highs.setOptionValue("mip_max_improving_sols", 1)
 
-    monkeypatch.setattr(optimizer.solvers.highs.HighsRun, "__init__", first_plan_only)
+    monkeypatch.setattr(highs_backend.HighsRun, "__init__", first_plan_only)
 
 
 def test_stopped_milp_with_a_plan_is_labelled_feasible(stop_at_first_plan):

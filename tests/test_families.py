@@ -1,4 +1,4 @@
-"""Hand-computed cases, one per constraint family of MODEL.md, asserting NPV to the dollar.
+"""Hand-computed cases, one per constraint family of docs/formulation.md, asserting NPV to the dollar.
 
 Conventions used throughout (unless a case says otherwise):
 - ASIC model "S": 20 J/TH -> 1000/20 = 50 PH/s per IT MW, 1000 sqft per MW, not for sale.
@@ -17,10 +17,7 @@ import pytest
 
 import optimizer
 
-try:
-    from casebuilder import column, df, miner, site, tables, value
-except ImportError:  # tests/ imported as a package
-    from tests.casebuilder import column, df, miner, site, tables, value
+from .casebuilder import column, df, miner, site, tables, value
 
 START = "2027-04"  # April 2027: 30 days, May 31, June 30
 

@@ -1,8 +1,10 @@
 """Random damage to the valid tables of tests/bad_inputs/base, as hand edits do it.
 
-Mutations: a cell replaced by junk text, a negative number, 'nan', 'inf' or a blank; a column dropped; a key row
-duplicated; a reference to an unknown site or model; a period label shifted by one month; a tranche's start and end
-swapped. For a mutation that is invalid whatever the draw, `validate` and `solve --out` must both exit 2 with at
+Mutations: a cell replaced by junk text, a negative number, 'nan', 'inf', a blank, a number too large for any column
+(1e308, 2**70, 400 digits), a tiny or denormal number, or digits that are not ASCII (1_000, full-width, Arabic-Indic);
+a column dropped; a key row duplicated; a reference to an unknown site or model; a period label shifted by one month;
+a tranche's start and end swapped. Files are also written with other line endings (CRLF, a Mac's bare CR), a BOM,
+and a byte that is not UTF-8. For a mutation that is invalid whatever the draw, `validate` and `solve --out` must both exit 2 with at
 least one `error:` line (the line of the damaged cell, where there is one), no traceback and no plan folder. Any
 mutation, valid or not, must end in exit 0 (with a plan), 1 (no plan) or 2 (no plan), never a traceback.
 """
@@ -31,7 +33,7 @@ def _read_base() -> Tables:
 
 
 BASE_TABLES = _read_base()
-CELL_KINDS = ("junk", "negative", "nan", "inf", "blank")
+CELL_KINDS = ("junk", "negative", "nan", "inf", "blank", "huge", "tiny", "not_ascii")
 OTHER_KINDS = ("drop_column", "duplicate_row", "unknown_reference", "shift_period", "swap_start_end")
 # Text columns where any other value is wrong: references, and the site and model names the fleet refers to.
 NAMES_THAT_MUST_MATCH = {("sites", "site"), ("miners", "model"), ("fleet", "site"), ("fleet", "model"),
@@ -47,6 +49,9 @@ CELL_VALUES = {
     "nan": st.sampled_from(["nan", "NaN", "-nan", "NAN"]),
     "inf": st.sampled_from(["inf", "-inf", "Infinity", "-Infinity", "INF", "1e999"]),
     "blank": st.sampled_from(["", " "]),
+    "huge": st.sampled_from(["1e308", "-1e308", "1.7976931348623157e308", str(2 ** 70), "9" * 400, "1e20"]),
+    "tiny": st.sampled_from(["1e-320", "4.9e-324", "2.2250738585072014e-308", "1e-300"]),
+    "not_ascii": st.sampled_from(["1_000", "\uff11\uff12", "\u0663", "\u0661\u066b\u0665", "2_027-01"]),
 }
 
 
@@ -66,6 +71,9 @@ class Mutation:
         column = table.column_by_name.get(self.column or "")
         if self.kind == "blank":
             return column.required
+        if self.kind == "tiny":  # a valid number wherever 0 is allowed
+            return (column.kind not in ("number", "text") or (self.table, self.column) in NAMES_THAT_MUST_MATCH
+                    or (column.kind == "number" and (column.minimum or 0) > 1e-300))
         if self.kind in CELL_KINDS:
             return column.kind != "text" or (self.table, self.column) in NAMES_THAT_MUST_MATCH
         if self.kind == "drop_column":
@@ -147,15 +155,16 @@ def mutations(draw: st.DrawFn, kinds: tuple[str, ...] = CELL_KINDS + OTHER_KINDS
     return Mutation(kind, table, column=draw(st.sampled_from(BASE_TABLES[table][0])))
 
 
-def _run_both(tables: Tables) -> tuple[Result, Result, bool]:
-    """Write the tables next to the base model file; run validate and solve --out; say whether the plan was written."""
+def _run_both(tables: Tables, files: dict[str, bytes] | None = None) -> tuple[Result, Result, bool]:
+    """Write the tables (or, for those in `files`, those bytes) next to the base model file; run validate and
+    solve --out; say whether the plan was written."""
     with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
         Path("inputs").mkdir()
         Path("model.yaml").write_text((BASE / "model.yaml").read_text())
         for name, rows in tables.items():
             out = io.StringIO()
             csv.writer(out, lineterminator="\n").writerows(rows)
-            Path(f"inputs/{name}.csv").write_text(out.getvalue(), encoding="utf-8")
+            Path(f"inputs/{name}.csv").write_bytes((files or {}).get(name, out.getvalue().encode("utf-8")))
         runner = CliRunner()
         validated = runner.invoke(main, ["validate", "model.yaml"])
         solved = runner.invoke(main, ["solve", "model.yaml", "--out", "plan", "--quiet"])
@@ -217,8 +226,9 @@ def _assert_clean_outcome(validated: Result, solved: Result, planned: bool) -> N
     else:
         assert validated.exit_code == 0
         assert planned == (solved.exit_code == 0)
-        if solved.exit_code == 1:
-            assert solved.stderr.startswith("no plan: ")
+        if solved.exit_code == 1:  # warnings (a value outside its usual range), then why there is no plan
+            *warnings, reason = solved.stderr.splitlines()
+            assert reason.startswith("no plan: ") and all(w.startswith("warning: ") for w in warnings), solved.stderr
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -240,3 +250,40 @@ def test_any_mutations_never_crash(applied: list[Mutation]) -> None:
         if m.applicable(tables):
             m.apply(tables)
     _assert_clean_outcome(*_run_both(tables))
+
+
+@st.composite
+def saved_forms(draw: st.DrawFn) -> tuple[str, str, bool, tuple[int, str, str] | None]:
+    """How a spreadsheet program may save one table: its line endings (LF, CRLF, a Mac's bare CR), a BOM or not,
+    and perhaps one cell with a character written in Windows-1252 instead of UTF-8: (table, ending, bom, bad)."""
+    table = draw(st.sampled_from(sorted(BASE_TABLES)))
+    bad = draw(st.none() | st.tuples(st.integers(0, _data_rows(table) - 1), st.sampled_from(BASE_TABLES[table][0]),
+                                     st.sampled_from("\u00e9\u00fc\u00f1\u00b0\u00a3")))
+    return table, draw(st.sampled_from(["\n", "\r\n", "\r"])), draw(st.booleans()), bad
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(saved_forms())
+def test_line_endings_and_encodings(form: tuple[str, str, bool, tuple[int, str, str] | None]) -> None:
+    """Any line endings and a BOM solve to the base plan; one byte that is not UTF-8 is one error naming its file,
+    row, column and cell."""
+    table, ending, bom, bad = form
+    tables = _tables_with()
+    if bad is not None:
+        row, column, char = bad
+        k = tables[table][0].index(column)
+        tables[table][1 + row][k] += char
+    out = io.StringIO()
+    csv.writer(out, lineterminator=ending).writerows(tables[table])
+    data = (b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode("cp1252" if bad else "utf-8")
+    validated, solved, planned = _run_both(tables, {table: data})
+    if bad is None:
+        base_validated, base_solved, _ = _run_both(_tables_with())
+        assert validated.exit_code == 0 and solved.exit_code == 0 and planned, solved.output
+        assert validated.stderr == solved.stderr == ""
+        assert solved.stdout == base_solved.stdout
+    else:
+        lines = _assert_rejected(validated, solved, planned)
+        cell = tables[table][1 + row][k].strip()
+        assert lines[0] == (f"error: inputs/{table}.csv, row {row + 2}, column {column}: not UTF-8 text (byte "
+                            f"{char.encode('cp1252')[0]:#x} in '{cell}'); save the file as CSV UTF-8"), lines

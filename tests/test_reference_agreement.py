@@ -1,4 +1,4 @@
-"""Cross-check of the package against an independent implementation of MODEL.md.
+"""Cross-check of the package against an independent implementation of docs/formulation.md.
 
 (a) hand-computed sanity checks of the reference LP itself;
 (b) property test: ``optimizer.solve`` agrees with the reference on random cases;
@@ -10,24 +10,19 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import optimizer
+from optimizer.cli import main
 
-from click.testing import CliRunner  # noqa: E402
-from reference_lp import reference_npv  # noqa: E402
-from strategies import cases, write_case  # noqa: E402
-
-import optimizer  # noqa: E402
-from optimizer.cli import main  # noqa: E402
-
+from .reference_lp import reference_npv
+from .strategies import cases, write_case
 
 # --------------------------------------------------------------------------- (a) reference sanity
 

@@ -30,10 +30,7 @@ from optimizer.sweep.figures import result_figures
 from optimizer.sweep.specs import neighbour_order
 from optimizer.sweep.store import read_results
 
-try:
-    from casebuilder import miner, site, tables
-except ImportError:  # tests/ imported as a package
-    from tests.casebuilder import miner, site, tables
+from .casebuilder import miner, site, tables
 
 LABELS = [f"2027-{m:02d}" for m in range(1, 13)]
 
@@ -269,7 +266,7 @@ def test_sweep_rows_equal_independent_solves_and_resume_skips_done(tmp_path):
     case = _rich_case()
     scenarios = build_scenarios([parse_vary(s) for s in GRID])
     out = tmp_path / "sweep"
-    result = run_sweep(case, scenarios, out, progress=False, jobs=1)
+    result = run_sweep(case, scenarios, out, jobs=1)
     assert (result.total, result.solved, result.unfinished) == (20, 20, 0)
     assert {p.name for p in result.files} >= {"results.csv", "results.xlsx", "tornado.png", "heatmap.png"}
     frame = read_results(out)
@@ -283,14 +280,14 @@ def test_sweep_rows_equal_independent_solves_and_resume_skips_done(tmp_path):
     assert pd.read_excel(out / "results.xlsx", sheet_name="scenarios").shape[0] == 20
 
     with pytest.raises(SpecError, match="--resume"):
-        run_sweep(case, scenarios, out, progress=False, jobs=1)
-    again = run_sweep(case, scenarios, out, progress=False, jobs=1, resume=True)
+        run_sweep(case, scenarios, out, jobs=1)
+    again = run_sweep(case, scenarios, out, jobs=1, resume=True)
     assert (again.skipped, again.solved) == (20, 0)
 
     lines = (out / "results.csv").read_text().splitlines(keepends=True)
     cut = "".join(lines[:-2]) + lines[-2][: len(lines[-2]) // 2]  # a kill in the middle of writing a row
     (out / "results.csv").write_text(cut)
-    resumed = run_sweep(case, scenarios, out, progress=False, jobs=1, resume=True)
+    resumed = run_sweep(case, scenarios, out, jobs=1, resume=True)
     assert (resumed.skipped, resumed.solved) == (18, 2)
     rows = _rows(out)
     assert len(rows) == 21 and all(len(r) == len(rows[0]) for r in rows)
@@ -298,20 +295,21 @@ def test_sweep_rows_equal_independent_solves_and_resume_skips_done(tmp_path):
 
     changed = _rich_case(terminal_value="depreciated", ai_life_years=15, asic_life_years=4)
     with pytest.raises(SpecError, match="changed"):
-        run_sweep(changed, scenarios, out, progress=False, jobs=1, resume=True)
-    fresh = run_sweep(case, scenarios[:3], out, progress=False, jobs=1, overwrite=True)
+        run_sweep(changed, scenarios, out, jobs=1, resume=True)
+    fresh = run_sweep(case, scenarios[:3], out, jobs=1, overwrite=True)
     assert fresh.solved == 3 and len(_rows(out)) == 4
 
 
+@pytest.mark.slow
 def test_process_pool_and_dask_give_the_same_rows(tmp_path):
     distributed = pytest.importorskip("distributed")
     case = _rich_case()
     scenarios = build_scenarios([parse_vary(s) for s in GRID])
-    inline = read_results(run_sweep(case, scenarios, tmp_path / "inline", progress=False, jobs=1).out_dir)
-    pool = read_results(run_sweep(case, scenarios, tmp_path / "pool", progress=False, jobs=2, chunk_size=3).out_dir)
+    inline = read_results(run_sweep(case, scenarios, tmp_path / "inline", jobs=1).out_dir)
+    pool = read_results(run_sweep(case, scenarios, tmp_path / "pool", jobs=2, chunk_size=3).out_dir)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address=None) as cluster:
-        result = run_sweep(case, scenarios, tmp_path / "dask", progress=False, executor="dask",
+        result = run_sweep(case, scenarios, tmp_path / "dask", executor="dask",
                            scheduler=cluster.scheduler_address, chunk_size=4)
     assert result.solved == 20 and result.problem is None
     dask = read_results(tmp_path / "dask")
@@ -412,6 +410,7 @@ def _wait_rows(path: Path, count: int, process: subprocess.Popen, timeout_s: flo
     pytest.fail(f"the sweep did not write {count} rows in time (exit {process.poll()})")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_keeps_finished_rows_and_resume_finishes(tmp_path, jobs):
     model = _write_model(tmp_path, _rich_tables(), "rich", 12)
@@ -434,6 +433,7 @@ def test_ctrl_c_keeps_finished_rows_and_resume_finishes(tmp_path, jobs):
     assert len(rows) == 301 and len({r[0] for r in rows[1:]}) == 300
 
 
+@pytest.mark.slow
 def test_a_killed_worker_loses_no_finished_row(tmp_path):
     model = _write_model(tmp_path, _rich_tables(), "rich", 12)
     out = tmp_path / "run"

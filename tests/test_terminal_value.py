@@ -1,5 +1,6 @@
 """Terminal value (issue 6), hand-computed: one build, one purchase, a life shorter than the rest of the
-horizon, quarterly periods, contracts ending after the horizon; `none` gives MODEL.md's NPV to the dollar.
+horizon, quarterly periods, contracts ending after the horizon; `none` gives the NPV of docs/formulation.md to
+the dollar.
 
 Common numbers: AI capex 1,000,000 USD/MW, energy 0, a hard 10 MW contract at 100 USD/kW-month
 = 1,000,000 USD per month. Horizon 2027-01..2027-12 (12 months) unless a case says otherwise.
@@ -10,10 +11,7 @@ import pytest
 
 import optimizer
 
-try:
-    from casebuilder import df, miner, site, tables, value
-except ImportError:  # tests/ imported as a package
-    from tests.casebuilder import df, miner, site, tables, value
+from .casebuilder import df, miner, site, tables, value
 
 MONTHS_2027 = [f"2027-{m:02d}" for m in range(1, 13)]
 QUARTERS_2027 = ["2027-01", "2027-04", "2027-07", "2027-10"]

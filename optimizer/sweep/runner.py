@@ -13,21 +13,16 @@ import math
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
-
 from ..case import Case
-from .charts import write_charts
 from .figures import result_columns, result_figures
 from .live import ScenarioSolver
 from .params import check_params, parse_key
@@ -37,6 +32,8 @@ from .store import RESULTS_CSV, RESULTS_XLSX, ResultStore, case_fingerprint, rea
 EXECUTORS = ("local", "dask")
 Chunk = list[tuple[int, dict[str, float]]]  # (scenario number, parameters)
 Handler = Callable[[list[dict]], None]
+Progress = Callable[[int, int], None]  # (scenarios solved in this run so far, scenarios to solve in this run)
+Warn = Callable[[str], None]  # a one-line warning for the user
 
 
 @dataclass
@@ -114,15 +111,15 @@ def _run_inline(fingerprint: str, case: Case, todo: Sequence[tuple[int, dict]], 
     return False, None
 
 
-def _run_pool(fingerprint: str, case: Case, chunks: list[Chunk], jobs: int, handle: Handler) -> tuple[bool, str | None]:
+def _run_pool(fingerprint: str, case: Case, chunks: list[Chunk], jobs: int, handle: Handler,
+              warn: Warn) -> tuple[bool, str | None]:
     """Solve chunks on `jobs` local processes; if a process dies, run the unfinished chunks once more."""
     for attempt in range(2):
         interrupted, lost = _pool_round(fingerprint, case, chunks, jobs, handle)
         if interrupted or not lost:
             return interrupted, None
         if attempt == 0:
-            click.echo(f"warning: a worker process died; solving the {sum(len(c) for c in lost)} unfinished "
-                       f"scenarios again", err=True)
+            warn(f"a worker process died; solving the {sum(len(c) for c in lost)} unfinished scenarios again")
         chunks = lost
     return False, f"worker processes died; {sum(len(c) for c in chunks)} scenarios were not finished"
 
@@ -165,7 +162,8 @@ def _run_dask(fingerprint: str, case: Case, todo: Sequence[tuple[int, dict]], sc
               chunk_size: int | None, handle: Handler) -> tuple[bool, str | None]:
     """Solve chunks on a Dask cluster at `scheduler` (or a local one with `jobs` worker processes)."""
     try:
-        from distributed import Client, LocalCluster, as_completed as dask_completed
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_completed
     except ImportError:
         raise SpecError("--executor dask needs dask.distributed: pip install 'capopt[cluster]'") from None
     cluster = None if scheduler else LocalCluster(n_workers=jobs, threads_per_worker=1, dashboard_address=None)
@@ -197,26 +195,17 @@ def _run_dask(fingerprint: str, case: Case, todo: Sequence[tuple[int, dict]], sc
     return interrupted, problem
 
 
-@contextmanager
-def _progress(enabled: bool, total: int, label: str) -> Iterator[Callable[[int], None]]:
-    if not enabled or total == 0:
-        yield lambda n: None
-        return
-    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True,
-                           width=30) as bar:
-        yield bar.update
-
-
 # ---- the sweep --------------------------------------------------------------------------------------------------
 
 def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str | Path, *, resume: bool = False,
               overwrite: bool = False, executor: str = "local", jobs: int | None = None, scheduler: str | None = None,
-              chunk_size: int | None = None, progress: bool = True,
+              chunk_size: int | None = None, progress: Progress | None = None, warn: Warn | None = None,
               about: Mapping[str, object] | None = None) -> SweepResult:
     """Solve every scenario (a {parameter key: value} mapping) of `case` into `out_dir`; see the module doc.
 
     `jobs`: local worker processes (default: the machine's cores, 1 for small sweeps, which then run in this
-    process); `about`: extra items for sweep.json (e.g. the model file and the specs).
+    process); `progress(done, total)`: called as rows are written (first with done = 0); `warn(text)`: told about
+    a worker that died; `about`: extra items for sweep.json (e.g. the model file and the specs).
     SpecError for a bad scenario or a folder that cannot be resumed.
     """
     if executor not in EXECUTORS:
@@ -242,22 +231,25 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
     result = SweepResult(out_dir, total=len(numbered), skipped=len(numbered) - len(todo))
     workers = jobs or ((os.cpu_count() or 1) if len(todo) >= 200 else 1)
     started = time.perf_counter()
-    try:
-        with _progress(progress, len(todo), f"{case.name}: {len(todo)} scenarios") as advance:
-            def handle(rows: list[dict]) -> None:
-                store.append(rows)
-                result.solved += len(rows)
-                result.statuses.update(str(r["status"]) for r in rows)
-                advance(len(rows))
 
-            if executor == "dask":
-                result.interrupted, result.problem = _run_dask(fingerprint, case, todo, scheduler, workers,
-                                                               chunk_size, handle)
-            elif workers == 1:
-                result.interrupted, result.problem = _run_inline(fingerprint, case, todo, handle)
-            else:
-                result.interrupted, result.problem = _run_pool(fingerprint, case, _chunks(todo, workers, chunk_size),
-                                                               workers, handle)
+    def handle(rows: list[dict]) -> None:
+        store.append(rows)
+        result.solved += len(rows)
+        result.statuses.update(str(r["status"]) for r in rows)
+        if progress:
+            progress(result.solved, len(todo))
+
+    try:
+        if progress:
+            progress(0, len(todo))
+        if executor == "dask":
+            result.interrupted, result.problem = _run_dask(fingerprint, case, todo, scheduler, workers, chunk_size,
+                                                           handle)
+        elif workers == 1:
+            result.interrupted, result.problem = _run_inline(fingerprint, case, todo, handle)
+        else:
+            result.interrupted, result.problem = _run_pool(fingerprint, case, _chunks(todo, workers, chunk_size),
+                                                           workers, handle, warn or (lambda text: None))
     finally:
         store.close()
         result.seconds = time.perf_counter() - started
@@ -275,6 +267,10 @@ def write_outputs(case: Case, out_dir: Path, keys: Sequence[str], meta: Mapping[
     files = [out_dir / RESULTS_CSV]
     if len(frame):
         files.append(write_xlsx(frame, meta, out_dir / RESULTS_XLSX))
+        # matplotlib: loaded only when a sweep draws its charts
+        from ..writers.sweep_charts import write_sweep_charts
+
         base = ScenarioSolver(case).solve({})
-        files += write_charts(frame, keys, out_dir, base_npv_usd=base.npv_usd if base.status == "optimal" else None)
+        files += write_sweep_charts(frame, keys, out_dir, base_npv_usd=base.npv_usd if base.status == "optimal" else None,
+                                    multipliers=[k for k in keys if not parse_key(k).absolute])
     return files

@@ -17,10 +17,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .excel import (add_input_sheets, fit_widths, inputs_as_frames, print_landscape, put, save_workbook,
-                    style_header)
-from .model.objective import TERMS
-from .results import Plan
+from ..model.objective import TERMS
+from ..results import Plan
+from .input_workbook import add_input_sheets, inputs_as_frames
+from .xlsx import fit_widths, print_landscape, put, save_workbook, style_header
 
 PLAN_SHEETS = {
     "site_periods": "Plan",

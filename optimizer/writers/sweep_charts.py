@@ -7,15 +7,13 @@ Heatmap: mean NPV per cell of the two parameters (other parameters averaged out)
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-
-from .params import parse_key
 
 TORNADO_PNG = "tornado.png"
 HEATMAP_PNG = "heatmap.png"
@@ -37,8 +35,12 @@ class Swing:
         return abs(self.high_npv_usd - self.low_npv_usd)
 
 
-def _show(key: str, value: float) -> str:
-    return f"{value:g}" if parse_key(key).absolute else f"x{value:g}"
+def _show(value: float, multiplier: bool) -> str:
+    return f"x{value:g}" if multiplier else f"{value:g}"
+
+
+def _axis_label(key: str, multipliers: Collection[str]) -> str:
+    return key + (" (multiplier)" if key in multipliers else "")
 
 
 def swings(frame: pd.DataFrame, keys: Sequence[str]) -> list[Swing]:
@@ -59,7 +61,8 @@ def swings(frame: pd.DataFrame, keys: Sequence[str]) -> list[Swing]:
     return sorted(out, key=lambda s: s.width_usd, reverse=True)
 
 
-def tornado(frame: pd.DataFrame, keys: Sequence[str], path: Path, base_npv_usd: float | None) -> Path | None:
+def tornado(frame: pd.DataFrame, keys: Sequence[str], path: Path, base_npv_usd: float | None,
+            multipliers: Collection[str] = ()) -> Path | None:
     """Write the tornado chart; None if no parameter has two values with optimal plans."""
     bars = swings(frame, keys)[::-1]  # widest at the top
     if not bars:
@@ -73,7 +76,8 @@ def tornado(frame: pd.DataFrame, keys: Sequence[str], path: Path, base_npv_usd: 
     ax.barh(y, [b.high_npv_usd / 1e6 - center for b in bars], left=center, color="#dd8452", alpha=0.85,
             label="at the high value")
     ax.axvline(center, color="black", linewidth=1)
-    ax.set_yticks(y, [f"{b.key}  {_show(b.key, b.low_value)} .. {_show(b.key, b.high_value)}" for b in bars])
+    ax.set_yticks(y, [f"{b.key}  {_show(b.low_value, b.key in multipliers)} .. "
+                      f"{_show(b.high_value, b.key in multipliers)}" for b in bars])
     ax.set_xlabel("NPV, M USD" + (" (line: the case as given)" if base_npv_usd is not None else " (line: median)"))
     ax.set_title(f"NPV swing per parameter, {len(ok)} optimal scenarios")
     ax.legend(loc="lower right", fontsize="small")
@@ -91,7 +95,7 @@ def _bins(column: pd.Series) -> tuple[pd.Series, list[str]]:
     return cut.cat.codes.where(column.notna()), [f"{iv.mid:.3g}" for iv in cut.cat.categories]
 
 
-def heatmap(frame: pd.DataFrame, keys: Sequence[str], path: Path) -> Path | None:
+def heatmap(frame: pd.DataFrame, keys: Sequence[str], path: Path, multipliers: Collection[str] = ()) -> Path | None:
     """Write the NPV heatmap over the two widest-swinging parameters; None if fewer than two vary."""
     top = [s.key for s in swings(frame, keys)[:2]]
     if len(top) < 2:
@@ -110,8 +114,8 @@ def heatmap(frame: pd.DataFrame, keys: Sequence[str], path: Path) -> Path | None
     fig.colorbar(image, ax=ax, label="mean NPV, M USD")
     ax.set_xticks(range(len(x_labels)), x_labels, rotation=45, ha="right")
     ax.set_yticks(range(len(y_labels)), y_labels)
-    ax.set_xlabel(x_key + ("" if parse_key(x_key).absolute else " (multiplier)"))
-    ax.set_ylabel(y_key + ("" if parse_key(y_key).absolute else " (multiplier)"))
+    ax.set_xlabel(_axis_label(x_key, multipliers))
+    ax.set_ylabel(_axis_label(y_key, multipliers))
     others = len(keys) > 2
     ax.set_title(f"NPV over {x_key} and {y_key}" + (", other parameters averaged" if others else "")
                  + "; blank = no plan", fontsize="medium")
@@ -125,11 +129,15 @@ def heatmap(frame: pd.DataFrame, keys: Sequence[str], path: Path) -> Path | None
     return path
 
 
-def write_charts(frame: pd.DataFrame, keys: Sequence[str], out_dir: Path,
-                 base_npv_usd: float | None = None) -> list[Path]:
-    """tornado.png and heatmap.png in `out_dir` where the results allow them (a stale one is removed)."""
+def write_sweep_charts(frame: pd.DataFrame, keys: Sequence[str], out_dir: Path, base_npv_usd: float | None = None,
+                       multipliers: Collection[str] = ()) -> list[Path]:
+    """tornado.png and heatmap.png in `out_dir` where the results allow them (a stale one is removed).
+
+    `multipliers`: the parameter keys whose values multiply an input (shown as x0.5), the others are absolute.
+    """
     out_dir = Path(out_dir)
-    written = [tornado(frame, keys, out_dir / TORNADO_PNG, base_npv_usd), heatmap(frame, keys, out_dir / HEATMAP_PNG)]
+    written = [tornado(frame, keys, out_dir / TORNADO_PNG, base_npv_usd, multipliers),
+               heatmap(frame, keys, out_dir / HEATMAP_PNG, multipliers)]
     for name, path in zip((TORNADO_PNG, HEATMAP_PNG), written):
         if path is None:
             (out_dir / name).unlink(missing_ok=True)

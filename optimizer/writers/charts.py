@@ -6,7 +6,6 @@ can redraw a saved plan without solving again.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +15,11 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
-from .report import atomic_file
+from ..files import atomic_file
 
 CHART_FILES = ("allocation_by_site.png", "revenue_mix.png", "shadow_prices.png")
 _MINING, _AI, _BUILD, _SPOT, _CROSS = "#f7931a", "#1f77b4", "#9ecae9", "#17becf", "#444444"
 _DPI = 120
-_NEEDED = ("site_periods", "period_totals", "shadow_prices")
 
 
 def _period_starts(labels: pd.Series) -> pd.DatetimeIndex:
@@ -157,30 +155,3 @@ def write_charts(summary: dict, tables: dict[str, pd.DataFrame], out_dir: Path) 
             figure.savefig(staging, format="png", dpi=_DPI)
         paths.append(path)
     return paths
-
-
-def read_saved_plan(plan_dir: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
-    """The summary and tables of a plan folder written by `capopt solve --out`, from its CSVs, plan.json or plan.xlsx.
-
-    Raises FileNotFoundError (naming what is missing) if the folder holds no readable plan.
-    """
-    from .report import read_tables
-
-    plan_dir = Path(plan_dir)
-    summary_path = plan_dir / "summary.json"
-    if not summary_path.is_file():
-        raise FileNotFoundError(f"{summary_path} not found: not a plan folder written by 'capopt solve --out'")
-    summary = json.loads(summary_path.read_text())
-    if all((plan_dir / f"{name}.csv").is_file() for name in _NEEDED):
-        return summary, read_tables(plan_dir)
-    if (plan_dir / "plan.json").is_file():
-        document = json.loads((plan_dir / "plan.json").read_text())
-        return summary, {name: pd.DataFrame(rows) for name, rows in document["tables"].items()}
-    if (plan_dir / "plan.xlsx").is_file():
-        from .plan_workbook import PLAN_SHEETS
-
-        sheets = pd.read_excel(plan_dir / "plan.xlsx", sheet_name=[PLAN_SHEETS[n] for n in _NEEDED], dtype={
-            "period": str})
-        return summary, {name: sheets[PLAN_SHEETS[name]] for name in _NEEDED}
-    raise FileNotFoundError(f"{plan_dir} holds no plan tables ({', '.join(f'{n}.csv' for n in _NEEDED)}, plan.json "
-                            "or plan.xlsx)")

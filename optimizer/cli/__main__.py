@@ -1,0 +1,4 @@
+"""`python -m optimizer.cli`: the capopt command line."""
+from . import main
+
+main()

@@ -1,0 +1,6 @@
+"""Writers: a plan and a sweep as files, and on the terminal; input workbooks to fill in.
+
+`terminal.py` the plan summary; `plan_files.py` a plan folder (summary.json, CSV, JSON) and reading it back;
+`plan_workbook.py` plan.xlsx; `charts.py` a plan's PNG charts; `input_workbook.py` templates and converted cases;
+`xlsx.py` safe, exact workbook cells; `sweep_charts.py` a sweep's tornado and heatmap.
+"""

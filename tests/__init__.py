@@ -1,0 +1,1 @@
+"""capopt's tests: a package, so test modules import their helpers (casebuilder, smallcase, ...) relatively."""
