@@ -8,12 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from optimizer.errors import InputProblem
 from optimizer.fundamentals import month_number, subsidy_btc_per_block
 from optimizer.futures import defaults
 from optimizer.futures.fit import fit_defaults, fit_hashrate
 from optimizer.futures.history import (DIFFICULTY_SOURCE, EPOCHS_SOURCE, HISTORY_FILE, build_history, daily_difficulty,
                                        data_path, historical_subsidy_btc_per_block, monthly_history)
+from optimizer.futures.settings import (BootstrapSettings, FeeSettings, GenerationSettings, HashrateSettings,
+                                        read_generation_settings)
 
+SOURCE = "models/example.yaml"
 HALVINGS = [month_number(2028, 4), month_number(2032, 4), month_number(2036, 4)]
 
 
@@ -79,5 +83,81 @@ def test_fitted_hashrate_model_is_an_error_correction_towards_an_equilibrium_has
     assert fit.equilibrium_hashprice_usd_per_ph_day == pytest.approx(
         math.exp(-fit.intercept_per_year / fit.elasticity_per_year))
     assert fit.sse_by_lag[fit.lag_months] == min(fit.sse_by_lag.values())
+
+
+# --- settings ----------------------------------------------------------------------------------------------------
+
+def test_no_scenario_generation_mapping_gives_every_default() -> None:
+    settings, problems = read_generation_settings({"name": "x"}, SOURCE)
+    assert problems == [] and settings == GenerationSettings()
+    assert settings.gbm.volatility_per_year == defaults.BTC_VOLATILITY_PER_YEAR
+    assert settings.hashrate.elasticity_per_year == defaults.HASHRATE_ELASTICITY_PER_YEAR
+    assert settings.fees == FeeSettings(share_of_subsidy=defaults.FEE_SHARE_OF_SUBSIDY)
+
+
+def test_a_full_mapping_is_read() -> None:
+    data = {"scenario_generation": {
+        "price_model": "bootstrap", "start_btc_price_usd": 90000,
+        "bootstrap": {"block_months": 12, "drift_per_year": "historical"},
+        "hashrate": {"start_eh_s": 1200, "trend_per_year": 0.2, "elasticity_per_year": 0.3, "lag_months": 3,
+                     "noise_per_year": 0.1},
+        "fees": {"btc_per_block": 0.05}}}
+    settings, problems = read_generation_settings(data, SOURCE)
+    assert problems == []
+    assert settings.price_model == "bootstrap" and settings.start_btc_price_usd == 90000
+    assert settings.bootstrap == BootstrapSettings(block_months=12, drift_per_year=None)
+    assert settings.hashrate == HashrateSettings(start_eh_s=1200, trend_per_year=0.2, elasticity_per_year=0.3,
+                                                 lag_months=3, noise_per_year=0.1)
+    assert settings.fees == FeeSettings(share_of_subsidy=None, btc_per_block=0.05)
+    only_bootstrap, _ = read_generation_settings({"scenario_generation": {"bootstrap": {"block_months": 3}}}, SOURCE)
+    assert only_bootstrap.price_model == "bootstrap" and only_bootstrap.bootstrap.drift_per_year == 0.0
+
+
+@pytest.mark.parametrize("mapping, column", [
+    ({"price_model": "garch"}, "scenario_generation.price_model"),
+    ({"start_btc_price_usd": 0}, "scenario_generation.start_btc_price_usd"),
+    ({"gbm": {"volatility_per_year": -0.1}}, "scenario_generation.gbm.volatility_per_year"),
+    ({"gbm": {"volatility_per_year": "high"}}, "scenario_generation.gbm.volatility_per_year"),
+    ({"gbm": {"drift_per_year": True}}, "scenario_generation.gbm.drift_per_year"),
+    ({"gbm": {"drift_per_year": float("nan")}}, "scenario_generation.gbm.drift_per_year"),
+    ({"gbm": {"drift": 0.1}}, "scenario_generation.gbm.drift"),
+    ({"gbm": [0.1, 0.6]}, "scenario_generation.gbm"),
+    ({"bootstrap": {"block_months": 2.5}}, "scenario_generation.bootstrap.block_months"),
+    ({"bootstrap": {"block_months": 0}}, "scenario_generation.bootstrap.block_months"),
+    ({"bootstrap": {"drift_per_year": "recent"}}, "scenario_generation.bootstrap.drift_per_year"),
+    ({"hashrate": {"elasticity_per_year": -1}}, "scenario_generation.hashrate.elasticity_per_year"),
+    ({"hashrate": {"lag_months": 0}}, "scenario_generation.hashrate.lag_months"),
+    ({"hashrate": {"start_eh_s": -5}}, "scenario_generation.hashrate.start_eh_s"),
+    ({"hashrate": {"equilibrium_hashprice_usd_per_ph_day": 0}},
+     "scenario_generation.hashrate.equilibrium_hashprice_usd_per_ph_day"),
+    ({"hashrate": {"trend_per_year": 0.1, "equilibrium_hashprice_usd_per_ph_day": 40}},
+     "scenario_generation.hashrate.trend_per_year"),
+    ({"fees": {"share_of_subsidy": -0.01}}, "scenario_generation.fees.share_of_subsidy"),
+    ({"fees": {"share_of_subsidy": 0.01, "btc_per_block": 0.02}}, "scenario_generation.fees.share_of_subsidy"),
+    ({"fee": {"share_of_subsidy": 0.01}}, "scenario_generation.fee"),
+])
+def test_a_bad_value_is_one_input_problem_naming_the_file_and_the_dotted_key(mapping: dict, column: str) -> None:
+    settings, problems = read_generation_settings({"scenario_generation": mapping}, SOURCE)
+    assert isinstance(settings, GenerationSettings)
+    assert len(problems) == 1, problems
+    problem = problems[0]
+    assert isinstance(problem, InputProblem) and not problem.warning
+    assert problem.source == SOURCE and problem.column == column and problem.row is None
+    assert "\n" not in problem.message and problem.message
+    assert str(problem).startswith(f"error: {SOURCE}, column {column}: ")
+
+
+def test_a_mapping_that_is_not_a_mapping_is_an_input_problem() -> None:
+    _, problems = read_generation_settings({"scenario_generation": "gbm"}, SOURCE)
+    assert [p.column for p in problems] == ["scenario_generation"]
+
+
+def test_every_bad_value_is_reported_at_once() -> None:
+    data = {"scenario_generation": {"gbm": {"volatility_per_year": 9}, "hashrate": {"lag_months": 99},
+                                    "fees": {"btc_per_block": "x"}}}
+    _, problems = read_generation_settings(data, SOURCE)
+    assert sorted(p.column for p in problems) == ["scenario_generation.fees.btc_per_block",
+                                                  "scenario_generation.gbm.volatility_per_year",
+                                                  "scenario_generation.hashrate.lag_months"]
 
 
