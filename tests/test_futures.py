@@ -9,16 +9,27 @@ import pandas as pd
 import pytest
 
 from optimizer.errors import InputProblem
-from optimizer.fundamentals import month_number, subsidy_btc_per_block
+from optimizer.fundamentals import hashprice_usd_per_ph_day, month_number, subsidy_btc_per_block
 from optimizer.futures import defaults
 from optimizer.futures.fit import fit_defaults, fit_hashrate
 from optimizer.futures.history import (DIFFICULTY_SOURCE, EPOCHS_SOURCE, HISTORY_FILE, build_history, daily_difficulty,
-                                       data_path, historical_subsidy_btc_per_block, monthly_history)
-from optimizer.futures.settings import (BootstrapSettings, FeeSettings, GenerationSettings, HashrateSettings,
-                                        read_generation_settings)
+                                       data_path, historical_log_returns, historical_subsidy_btc_per_block,
+                                       monthly_history)
+from optimizer.futures.settings import (BootstrapSettings, FeeSettings, GbmSettings, GenerationSettings,
+                                        HashrateSettings, read_generation_settings)
+from optimizer.futures.simulate import generate_paths
+from optimizer.horizon import Horizon
 
 SOURCE = "models/example.yaml"
 HALVINGS = [month_number(2028, 4), month_number(2032, 4), month_number(2036, 4)]
+EXAMPLE = Horizon("2027-01", 48)  # the example's horizon: 48 months from 2027-01, halving 2028-04
+START_PRICE_USD, START_HASHRATE_EH_S = 95_000.0, 1_100.0  # hashprice 39.3 USD/PH/day at the start
+
+
+def example_paths(n: int = 1000, seed: int = 7, settings: GenerationSettings | None = None,
+                  horizon: Horizon = EXAMPLE):
+    return generate_paths(horizon, settings or GenerationSettings(), n, seed, HALVINGS, START_PRICE_USD,
+                          START_HASHRATE_EH_S)
 
 
 # --- shipped history ---------------------------------------------------------------------------------------------
@@ -159,5 +170,123 @@ def test_every_bad_value_is_reported_at_once() -> None:
     assert sorted(p.column for p in problems) == ["scenario_generation.fees.btc_per_block",
                                                   "scenario_generation.gbm.volatility_per_year",
                                                   "scenario_generation.hashrate.lag_months"]
+
+
+# --- paths -------------------------------------------------------------------------------------------------------
+
+def test_the_same_seed_gives_the_same_paths_and_another_seed_other_paths() -> None:
+    for settings in (GenerationSettings(), GenerationSettings(price_model="bootstrap")):
+        a, b, c = example_paths(200, 3, settings), example_paths(200, 3, settings), example_paths(200, 4, settings)
+        for name in ("btc_price_usd", "network_hashrate_eh_s", "fees_btc_per_block", "hashprice_usd_per_ph_day"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+        assert not np.allclose(a.btc_price_usd, c.btc_price_usd)
+
+
+def test_gbm_log_returns_have_mean_drift_minus_half_variance_and_the_volatility() -> None:
+    mu, sigma = 0.15, 0.6
+    paths = example_paths(20_000, 11, GenerationSettings(gbm=GbmSettings(drift_per_year=mu, volatility_per_year=sigma)))
+    r = paths.monthly_log_returns
+    expected_mean = (mu - sigma ** 2 / 2) / 12
+    standard_error = sigma / math.sqrt(12) / math.sqrt(r.size)
+    assert abs(r.mean() - expected_mean) < 4 * standard_error
+    assert r.std() == pytest.approx(sigma / math.sqrt(12), rel=0.01)
+    # E[S_T] = S_0 exp(mu T): the simulated mean end price, within 4 standard errors.
+    end = paths.btc_price_usd[:, -1]
+    assert abs(end.mean() / (START_PRICE_USD * math.exp(mu * 47 / 12)) - 1) < 4 * end.std() / end.mean() / math.sqrt(
+        end.size)
+
+
+def test_bootstrap_draws_only_historical_returns_in_blocks_of_consecutive_months() -> None:
+    block = 6
+    settings = GenerationSettings(price_model="bootstrap",
+                                  bootstrap=BootstrapSettings(block_months=block, drift_per_year=None))
+    paths = example_paths(300, 5, settings)
+    history = historical_log_returns()
+    r = paths.monthly_log_returns
+    assert np.isin(r, history).all()
+    # Inside a block, month k + 1 is the historical month after month k.
+    position = {value: i for i, value in enumerate(history)}
+    index = np.vectorize(position.get)(r)
+    inside = np.arange(r.shape[1] - 1) % block != block - 1
+    assert (np.diff(index, axis=1)[:, inside] == 1).all()
+
+
+def test_bootstrap_with_a_drift_shifts_the_historical_returns_by_one_constant() -> None:
+    history = historical_log_returns()
+    paths = example_paths(300, 5, GenerationSettings(price_model="bootstrap"))  # drift_per_year 0.0 by default
+    sigma = history.std(ddof=1) * math.sqrt(12)
+    shift = -history.mean() + (0.0 - sigma ** 2 / 2) / 12
+    assert np.isin(np.round(paths.monthly_log_returns - shift, 12), np.round(history, 12)).all()
+
+
+@pytest.mark.parametrize("months_per_period", [1, 3])
+def test_hashprice_of_a_path_is_optimizer_fundamentals_on_its_fundamentals(months_per_period: int) -> None:
+    horizon = Horizon("2027-01", 48 // months_per_period, months_per_period)
+    paths = example_paths(100, 2, horizon=horizon)
+    first_months = month_number(2027, 1) + months_per_period * np.arange(horizon.periods)
+    months = first_months[:, None] + np.arange(months_per_period)[None, :]
+    subsidy = subsidy_btc_per_block(months, HALVINGS).mean(axis=1)
+    np.testing.assert_allclose(paths.block_subsidy_btc, subsidy, rtol=0, atol=0)
+    expected = hashprice_usd_per_ph_day(paths.btc_price_usd, paths.network_hashrate_eh_s, subsidy[None, :],
+                                        paths.fees_btc_per_block)
+    np.testing.assert_allclose(paths.hashprice_usd_per_ph_day, expected, rtol=1e-15)
+    np.testing.assert_allclose(paths.fees_btc_per_block, defaults.FEE_SHARE_OF_SUBSIDY * subsidy[None, :].repeat(100, 0))
+
+
+def test_the_first_month_has_the_start_levels_and_their_hashprice() -> None:
+    paths = example_paths(10, 2)
+    assert (paths.btc_price_usd[:, 0] == START_PRICE_USD).all()
+    assert (paths.network_hashrate_eh_s[:, 0] == START_HASHRATE_EH_S).all()
+    expected = 144 * 3.125 * (1 + defaults.FEE_SHARE_OF_SUBSIDY) * START_PRICE_USD / (START_HASHRATE_EH_S * 1000)
+    assert paths.hashprice_usd_per_ph_day[:, 0] == pytest.approx(expected)
+    assert paths.start["hashprice_usd_per_ph_day"] == pytest.approx(expected)
+
+
+def test_quarterly_periods_are_the_means_of_the_same_monthly_paths() -> None:
+    monthly, quarterly = example_paths(50, 9), example_paths(50, 9, horizon=Horizon("2027-01", 16, 3))
+    for name in ("btc_price_usd", "network_hashrate_eh_s", "fees_btc_per_block"):
+        np.testing.assert_allclose(getattr(quarterly, name), getattr(monthly, name).reshape(50, 16, 3).mean(axis=2),
+                                   rtol=1e-13)
+
+
+def test_hashrate_follows_trend_plus_elasticity_times_lagged_log_hashprice() -> None:
+    lag, elasticity, equilibrium = 2, 0.5, 30.0
+    settings = GenerationSettings(gbm=GbmSettings(drift_per_year=0.2, volatility_per_year=0.5),
+                                  hashrate=HashrateSettings(elasticity_per_year=elasticity, lag_months=lag,
+                                                            equilibrium_hashprice_usd_per_ph_day=equilibrium,
+                                                            noise_per_year=0.0))
+    paths = example_paths(3, 1, settings)
+    hp = paths.monthly_hashprice_usd_per_ph_day
+    hp0 = hp[:, 0]
+    trend = elasticity * math.log(hp0[0] / equilibrium)
+    assert paths.trend_per_year == pytest.approx(trend)
+    log_h = np.log(paths.network_hashrate_eh_s)  # monthly horizon: periods are months
+    lagged = np.concatenate([np.zeros((3, lag)), np.log(hp[:, :-lag] / hp0[:, None])], axis=1)[:, 1:]
+    np.testing.assert_allclose(np.diff(log_h, axis=1), (trend + elasticity * lagged) / 12, atol=1e-12)
+
+
+def test_start_levels_come_from_the_model_file_then_the_first_period_then_the_history() -> None:
+    last = monthly_history().iloc[-1]
+    from_history = generate_paths(EXAMPLE, GenerationSettings(), 5, 1, HALVINGS)
+    assert from_history.btc_price_usd[0, 0] == pytest.approx(last["btc_close_usd"])
+    assert from_history.network_hashrate_eh_s[0, 0] == pytest.approx(last["network_hashrate_eh_s"])
+    assert from_history.start["btc_price_usd_from"] == f"history {last['month']}"
+    from_caller = example_paths(5, 1)
+    assert from_caller.btc_price_usd[0, 0] == START_PRICE_USD and from_caller.start["btc_price_usd_from"] == \
+        "first period"
+    own = GenerationSettings(start_btc_price_usd=50_000, hashrate=HashrateSettings(start_eh_s=900))
+    from_file = example_paths(5, 1, own)
+    assert from_file.btc_price_usd[0, 0] == 50_000 and from_file.network_hashrate_eh_s[0, 0] == 900
+    assert from_file.start["network_hashrate_eh_s_from"] == "model file"
+
+
+def test_fixed_fees_per_block_are_used_as_given() -> None:
+    paths = example_paths(10, 1, GenerationSettings(fees=FeeSettings(share_of_subsidy=None, btc_per_block=0.04)))
+    assert (paths.fees_btc_per_block == 0.04).all()
+
+
+def test_a_horizon_before_the_subsidy_schedule_is_refused() -> None:
+    with pytest.raises(ValueError, match="2020-06"):
+        generate_paths(Horizon("2019-01", 12), GenerationSettings(), 5, 1, HALVINGS)
 
 
