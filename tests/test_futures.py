@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import calendar
+import io
+import itertools
 import math
 
 import numpy as np
@@ -10,14 +12,14 @@ import pytest
 
 from optimizer.errors import InputProblem
 from optimizer.fundamentals import hashprice_usd_per_ph_day, month_number, subsidy_btc_per_block
-from optimizer.futures import defaults
+from optimizer.futures import (GenerationSettings, defaults, generate_paths, read_generation_settings, reduce_paths,
+                               scenario_hashprice)
 from optimizer.futures.fit import fit_defaults, fit_hashrate
 from optimizer.futures.history import (DIFFICULTY_SOURCE, EPOCHS_SOURCE, HISTORY_FILE, build_history, daily_difficulty,
                                        data_path, historical_log_returns, historical_subsidy_btc_per_block,
                                        monthly_history)
-from optimizer.futures.settings import (BootstrapSettings, FeeSettings, GbmSettings, GenerationSettings,
-                                        HashrateSettings, read_generation_settings)
-from optimizer.futures.simulate import generate_paths
+from optimizer.futures.reduce import SCENARIO_PERIOD_COLUMNS, kmedoids
+from optimizer.futures.settings import BootstrapSettings, FeeSettings, GbmSettings, HashrateSettings
 from optimizer.horizon import Horizon
 
 SOURCE = "models/example.yaml"
@@ -290,3 +292,121 @@ def test_a_horizon_before_the_subsidy_schedule_is_refused() -> None:
         generate_paths(Horizon("2019-01", 12), GenerationSettings(), 5, 1, HALVINGS)
 
 
+# --- reduction ---------------------------------------------------------------------------------------------------
+
+def _written_hashprice(reduced, paths) -> np.ndarray:
+    """Hashprice per scenario and period as capopt derives it from the written fundamentals (MODEL.md B)."""
+    table = scenario_hashprice(reduced, paths)
+    return table.pivot(index="scenario", columns="period", values="hashprice_usd_per_ph_day").loc[
+        reduced.names].to_numpy()
+
+
+def _probabilities_as_written(reduced) -> np.ndarray:
+    buffer = io.StringIO()
+    reduced.scenarios[["scenario", "probability"]].to_csv(buffer, index=False, float_format="%.12g")
+    return pd.read_csv(io.StringIO(buffer.getvalue()))["probability"].to_numpy()
+
+
+@pytest.mark.parametrize("model", ["gbm", "bootstrap"])
+@pytest.mark.parametrize("method", ["kmedoids", "quantiles"])
+@pytest.mark.parametrize("keep, n_paths", [(5, 500), (10, 1000), (20, 2000)])
+def test_weighted_mean_hashprice_is_within_5_percent_of_the_path_mean_in_every_period(
+        model: str, method: str, keep: int, n_paths: int) -> None:
+    paths = example_paths(n_paths, 7, GenerationSettings(price_model=model))
+    assert 35 <= paths.hashprice_usd_per_ph_day[0, 0] <= 45
+    reduced = reduce_paths(paths, keep, method)
+    written = _probabilities_as_written(reduced)
+    deviation = np.abs(written @ _written_hashprice(reduced, paths) / paths.mean_hashprice_usd_per_ph_day - 1)
+    assert deviation.max() <= 0.05
+    assert deviation.max() < 1e-9  # the group means match the mean by construction
+    assert reduced.summary["mean_hashprice_path"]["within_criterion"] is True
+    assert reduced.summary["mean_hashprice_path"]["max_relative_deviation"] == pytest.approx(deviation.max(),
+                                                                                              abs=1e-9)
+
+
+@pytest.mark.parametrize("method", ["kmedoids", "quantiles"])
+@pytest.mark.parametrize("representative", ["mean", "medoid"])
+def test_probabilities_are_positive_and_sum_to_1_as_written(method: str, representative: str) -> None:
+    reduced = reduce_paths(example_paths(600, 1), 12, method, representative)
+    written = _probabilities_as_written(reduced)
+    assert (written > 0).all()
+    assert abs(written.sum() - 1) <= 1e-9
+    assert abs(reduced.probabilities.sum() - 1) <= 1e-12
+
+
+def test_scenario_tables_have_the_section_c_layout() -> None:
+    paths = example_paths(400, 2)
+    reduced = reduce_paths(paths, 6)
+    periods = reduced.scenario_periods
+    assert list(periods.columns) == list(SCENARIO_PERIOD_COLUMNS)
+    assert list(reduced.scenarios.columns[:2]) == ["scenario", "probability"]
+    assert reduced.scenarios["scenario"].is_unique and len(reduced.scenarios) == 6
+    tags = ["low", "mid_low", "mid", "mid_high", "high"]
+    assert [name[:4] for name in reduced.names] == [f"s{i:02d}_" for i in range(1, 7)]
+    ranks = [tags.index(name[4:]) for name in reduced.names]
+    assert ranks == sorted(ranks) and ranks[0] <= 1 and ranks[-1] >= 3
+    cumulative = np.concatenate([[0], np.cumsum(reduced.scenarios["share_of_paths"])])
+    assert ranks == [min(int(2.5 * (a + b)), 4) for a, b in itertools.pairwise(cumulative)]
+    for _, rows in periods.groupby("scenario", sort=False):
+        assert list(rows["period"]) == EXAMPLE.labels
+    assert periods[["btc_price_usd", "network_hashrate_eh_s", "fees_btc_per_block"]].notna().all().all()
+    means = reduced.scenarios["mean_hashprice_usd_per_ph_day"].to_numpy()
+    assert (np.diff(means) > 0).all()  # ordered from the lowest to the highest hashprice
+    summary = reduced.summary
+    assert summary["method"] == "kmedoids" and summary["paths"] == 400 and summary["scenarios"] == 6
+    assert summary["seed"] == 2 and summary["halving_months"][0] == "2028-04"
+    assert set(summary["reduction_error"]) == {"mean_rms_relative_distance_to_scenario", "wasserstein_relative_mean",
+                                               "wasserstein_relative_max"}
+    assert 0 < summary["reduction_error"]["wasserstein_relative_mean"] < 1
+    assert summary["settings"]["price_model"] == "gbm" and "bootstrap" not in summary["settings"]
+
+
+def test_quantile_bands_have_equal_probabilities_and_band_names() -> None:
+    reduced = reduce_paths(example_paths(1000, 4), 5, "quantiles")
+    assert reduced.names == ["q01_p00_20", "q02_p20_40", "q03_p40_60", "q04_p60_80", "q05_p80_100"]
+    np.testing.assert_allclose(reduced.probabilities, 0.2)
+
+
+def test_the_same_seed_gives_the_same_scenarios() -> None:
+    a = reduce_paths(example_paths(500, 8), 7)
+    b = reduce_paths(example_paths(500, 8), 7)
+    pd.testing.assert_frame_equal(a.scenarios, b.scenarios)
+    pd.testing.assert_frame_equal(a.scenario_periods, b.scenario_periods)
+
+
+def test_medoid_scenarios_are_simulated_paths_with_adjusted_probabilities() -> None:
+    paths = example_paths(800, 3)
+    reduced = reduce_paths(paths, 10, representative="medoid")
+    for j, row in enumerate(reduced.path_index):
+        rows = reduced.scenario_periods[reduced.scenario_periods["scenario"] == reduced.names[j]]
+        np.testing.assert_array_equal(rows["btc_price_usd"], paths.btc_price_usd[row])
+        np.testing.assert_array_equal(rows["network_hashrate_eh_s"], paths.network_hashrate_eh_s[row])
+    shares = reduced.scenarios["share_of_paths"].to_numpy()
+    assert (reduced.probabilities >= 0.25 * shares - 1e-12).all()
+    achieved = np.abs(reduced.probabilities @ paths.hashprice_usd_per_ph_day[reduced.path_index]
+                      / paths.mean_hashprice_usd_per_ph_day - 1).max()
+    mean_path = reduced.summary["mean_hashprice_path"]
+    assert mean_path["max_relative_deviation"] == pytest.approx(achieved, abs=1e-9)
+    assert achieved <= max(mean_path["tolerance_used"], 0) + 1e-9
+    assert achieved <= mean_path["max_relative_deviation_at_shares_of_paths"] + 1e-12
+
+
+def test_kmedoids_finds_well_separated_groups() -> None:
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    points = np.concatenate([c + rng.normal(scale=0.5, size=(40, 2)) for c in centres])
+    medoids, labels, _ = kmedoids(points, 3, np.random.default_rng(1))
+    assert sorted(np.bincount(labels).tolist()) == [40, 40, 40]
+    assert (labels[medoids] == np.arange(3)).all()  # each medoid belongs to its own group
+    for group in range(3):
+        assert len(set(labels[group * 40:(group + 1) * 40])) == 1
+
+
+def test_bad_reduction_arguments_are_refused() -> None:
+    paths = example_paths(20, 1)
+    with pytest.raises(ValueError, match="keep"):
+        reduce_paths(paths, 21)
+    with pytest.raises(ValueError, match="method"):
+        reduce_paths(paths, 3, "kmeans")
+    with pytest.raises(ValueError, match="representative"):
+        reduce_paths(paths, 3, representative="centroid")

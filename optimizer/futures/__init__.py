@@ -1,2 +1,32 @@
 """Scenario generation (issue 10): futures of bitcoin price, network hashrate, fees and hashprice over a model's
-horizon. The shipped history (data/btc_monthly.csv) and the fit of the generator's defaults live here."""
+horizon, reduced to a few scenarios with probabilities in the tables of MODEL.md section C.
+
+    settings, problems = read_generation_settings(model_file_data, "models/x.yaml")
+    paths = generate_paths(horizon, settings, n_paths=1000, seed=1, halving_months=[...])
+    reduced = reduce_paths(paths, keep=10)              # reduced.scenarios, reduced.scenario_periods, reduced.summary
+
+`generate_scenarios` does the first three steps in one call (what `capopt scenarios` runs).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..horizon import Horizon
+from .history import build_history, monthly_history
+from .reduce import Reduced, reduce_paths, scenario_hashprice
+from .settings import GenerationSettings, read_generation_settings
+from .simulate import Paths, generate_paths
+
+__all__ = ["GenerationSettings", "Paths", "Reduced", "build_history", "generate_paths",
+           "generate_scenarios", "monthly_history", "read_generation_settings", "reduce_paths",
+           "scenario_hashprice"]
+
+
+def generate_scenarios(horizon: Horizon, settings: GenerationSettings, n_paths: int, keep: int, seed: int,
+                       halving_months: Sequence[int], start_btc_price_usd: float | None = None,
+                       start_hashrate_eh_s: float | None = None, method: str = "kmedoids",
+                       representative: str = "mean") -> tuple[Paths, Reduced]:
+    """`generate_paths` then `reduce_paths`: the N paths and the K scenarios (tables and summary)."""
+    paths = generate_paths(horizon, settings, n_paths, seed, halving_months, start_btc_price_usd,
+                           start_hashrate_eh_s)
+    return paths, reduce_paths(paths, keep, method=method, representative=representative)
