@@ -9,11 +9,12 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
 
 from optimizer.errors import InputProblem
 from optimizer.fundamentals import hashprice_usd_per_ph_day, month_number, subsidy_btc_per_block
-from optimizer.futures import (GenerationSettings, defaults, generate_paths, read_generation_settings, reduce_paths,
-                               scenario_hashprice)
+from optimizer.futures import (GenerationSettings, defaults, fan_chart, generate_paths, generate_scenarios,
+                               read_generation_settings, reduce_paths, scenario_hashprice)
 from optimizer.futures.fit import fit_defaults, fit_hashrate
 from optimizer.futures.history import (DIFFICULTY_SOURCE, EPOCHS_SOURCE, HISTORY_FILE, build_history, daily_difficulty,
                                        data_path, historical_log_returns, historical_subsidy_btc_per_block,
@@ -410,3 +411,22 @@ def test_bad_reduction_arguments_are_refused() -> None:
         reduce_paths(paths, 3, "kmeans")
     with pytest.raises(ValueError, match="representative"):
         reduce_paths(paths, 3, representative="centroid")
+
+
+# --- chart and one-call generation -------------------------------------------------------------------------------
+
+def test_fan_chart_has_two_labelled_panels_with_every_scenario_and_the_halving(tmp_path) -> None:
+    paths, reduced = generate_scenarios(EXAMPLE, GenerationSettings(), 300, 6, 1, HALVINGS, START_PRICE_USD,
+                                        START_HASHRATE_EH_S)
+    fig = fan_chart(paths, reduced)
+    assert isinstance(fig, Figure)
+    top, bottom = fig.axes[:2]
+    assert "Hashprice" in top.get_title(loc="left") and top.get_ylabel() == "USD per PH/s per day"
+    assert "Bitcoin price" in bottom.get_title(loc="left") and bottom.get_yscale() == "log"
+    legend_texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    for name, p in zip(reduced.names, reduced.probabilities):
+        assert f"{name}  (probability {100 * p:.1f}%)" in legend_texts
+    assert any(t.get_text() == "halving 2028-04" for t in top.texts)
+    target = tmp_path / "fan.png"
+    fig.savefig(target, dpi=80)
+    assert target.read_bytes().startswith(b"\x89PNG") and target.stat().st_size > 20_000

@@ -4,6 +4,7 @@ horizon, reduced to a few scenarios with probabilities in the tables of MODEL.md
     settings, problems = read_generation_settings(model_file_data, "models/x.yaml")
     paths = generate_paths(horizon, settings, n_paths=1000, seed=1, halving_months=[...])
     reduced = reduce_paths(paths, keep=10)              # reduced.scenarios, reduced.scenario_periods, reduced.summary
+    figure = fan_chart(paths, reduced)                  # matplotlib Figure (Agg)
 
 `generate_scenarios` does the first three steps in one call (what `capopt scenarios` runs).
 """
@@ -12,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..horizon import Horizon
+from .chart import fan_chart
 from .history import build_history, monthly_history
 from .reduce import Reduced, reduce_paths, scenario_hashprice
 from .settings import GenerationSettings, read_generation_settings
 from .simulate import Paths, generate_paths
 
-__all__ = ["GenerationSettings", "Paths", "Reduced", "build_history", "generate_paths",
+__all__ = ["GenerationSettings", "Paths", "Reduced", "build_history", "fan_chart", "generate_paths",
            "generate_scenarios", "monthly_history", "read_generation_settings", "reduce_paths",
            "scenario_hashprice"]
 
