@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from optimizer.errors import InputProblem
 from optimizer.fundamentals import hashprice_usd_per_ph_day, month_number, subsidy_btc_per_block
 from optimizer.futures import (GenerationSettings, defaults, fan_chart, generate_paths, generate_scenarios,
-                               read_generation_settings, reduce_paths, scenario_hashprice)
+                               read_generation_settings, reduce_paths, scenario_hashprice, sweep_scenarios)
 from optimizer.futures.fit import fit_defaults, fit_hashrate
 from optimizer.futures.history import (DIFFICULTY_SOURCE, EPOCHS_SOURCE, HISTORY_FILE, build_history, daily_difficulty,
                                        data_path, historical_log_returns, historical_subsidy_btc_per_block,
@@ -22,6 +22,7 @@ from optimizer.futures.history import (DIFFICULTY_SOURCE, EPOCHS_SOURCE, HISTORY
 from optimizer.futures.reduce import SCENARIO_PERIOD_COLUMNS, kmedoids
 from optimizer.futures.settings import BootstrapSettings, FeeSettings, GbmSettings, HashrateSettings
 from optimizer.horizon import Horizon
+from optimizer.sweep import read_scenario_file
 
 SOURCE = "models/example.yaml"
 HALVINGS = [month_number(2028, 4), month_number(2032, 4), month_number(2036, 4)]
@@ -214,12 +215,18 @@ def test_bootstrap_draws_only_historical_returns_in_blocks_of_consecutive_months
     assert (np.diff(index, axis=1)[:, inside] == 1).all()
 
 
-def test_bootstrap_with_a_drift_shifts_the_historical_returns_by_one_constant() -> None:
+def test_bootstrap_with_a_drift_shifts_the_returns_by_one_constant_so_the_expected_price_grows_at_the_drift() -> None:
     history = historical_log_returns()
-    paths = example_paths(300, 5, GenerationSettings(price_model="bootstrap"))  # drift_per_year 0.0 by default
-    sigma = history.std(ddof=1) * math.sqrt(12)
-    shift = -history.mean() + (0.0 - sigma ** 2 / 2) / 12
+    block, mu = 6, 0.1
+    settings = GenerationSettings(price_model="bootstrap", bootstrap=BootstrapSettings(block, mu))
+    paths = example_paths(20_000, 5, settings)
+    sums = np.array([history[i:i + block].sum() for i in range(len(history) - block + 1)])
+    shift = mu / 12 - math.log(np.exp(sums).mean()) / block
     assert np.isin(np.round(paths.monthly_log_returns - shift, 12), np.round(history, 12)).all()
+    # After whole blocks (months 6, 12, ...), E[S_t] = S_0 exp(mu t) up to sampling error.
+    for month in (12, 24, 42):
+        growth = paths.btc_price_usd[:, month] / START_PRICE_USD
+        assert abs(growth.mean() / math.exp(mu * month / 12) - 1) < 4 * growth.std() / math.sqrt(growth.size)
 
 
 @pytest.mark.parametrize("months_per_period", [1, 3])
@@ -390,6 +397,21 @@ def test_medoid_scenarios_are_simulated_paths_with_adjusted_probabilities() -> N
     assert mean_path["max_relative_deviation"] == pytest.approx(achieved, abs=1e-9)
     assert achieved <= max(mean_path["tolerance_used"], 0) + 1e-9
     assert achieved <= mean_path["max_relative_deviation_at_shares_of_paths"] + 1e-12
+
+
+@pytest.mark.parametrize("months_per_period", [1, 3])
+def test_sweep_file_sets_each_period_hashprice_of_each_scenario(tmp_path, months_per_period: int) -> None:
+    horizon = Horizon("2027-01", 48 // months_per_period, months_per_period)
+    paths = example_paths(300, 5, horizon=horizon)
+    reduced = reduce_paths(paths, 4)
+    target = tmp_path / "sweep_scenarios.csv"
+    sweep_scenarios(reduced, paths).to_csv(target, index=False, float_format="%.17g")
+    rows = read_scenario_file(target)
+    expected = _written_hashprice(reduced, paths)
+    assert len(rows) == 4
+    for row, values in zip(rows, expected):
+        assert list(row) == [f"set:hashprice[{p}:{p}]" for p in horizon.labels]
+        np.testing.assert_allclose(list(row.values()), values, rtol=1e-11)
 
 
 def test_kmedoids_finds_well_separated_groups() -> None:

@@ -6,7 +6,8 @@ horizon, reduced to a few scenarios with probabilities in the tables of MODEL.md
     reduced = reduce_paths(paths, keep=10)              # reduced.scenarios, reduced.scenario_periods, reduced.summary
     figure = fan_chart(paths, reduced)                  # matplotlib Figure (Agg)
 
-`generate_scenarios` does the first three steps in one call (what `capopt scenarios` runs).
+`generate_scenarios` does the first three steps in one call (what `capopt scenarios` runs); `sweep_scenarios`
+gives the scenarios' hashprice as a `capopt sweep --scenarios` file (one `set:hashprice[P:P]` column per period).
 """
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ from collections.abc import Sequence
 from ..horizon import Horizon
 from .chart import fan_chart
 from .history import build_history, monthly_history
-from .reduce import Reduced, reduce_paths, scenario_hashprice
+from .reduce import Reduced, reduce_paths, scenario_hashprice, sweep_scenarios
 from .settings import GenerationSettings, read_generation_settings
 from .simulate import Paths, generate_paths
 
 __all__ = ["GenerationSettings", "Paths", "Reduced", "build_history", "fan_chart", "generate_paths",
            "generate_scenarios", "monthly_history", "read_generation_settings", "reduce_paths",
-           "scenario_hashprice"]
+           "scenario_hashprice", "sweep_scenarios"]
 
 
 def generate_scenarios(horizon: Horizon, settings: GenerationSettings, n_paths: int, keep: int, seed: int,

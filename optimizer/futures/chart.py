@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, StrMethodFormatter
 
 from ..horizon import Horizon
+from .history import monthly_history
 from .reduce import Reduced, scenario_hashprice
 from .simulate import Paths
 
@@ -106,7 +107,9 @@ def fan_chart(paths: Paths, reduced: Reduced, horizon: Horizon | None = None) ->
                  f"volatility {100 * settings.gbm.volatility_per_year:.0f}%/yr")
     else:
         drift = settings.bootstrap.drift_per_year
-        price = (f"price bootstrapped from 2016-2026 in {settings.bootstrap.block_months}-month blocks, "
+        months = monthly_history()["month"]
+        price = (f"price bootstrapped from {months.iloc[0]} to {months.iloc[-1]} in "
+                 f"{settings.bootstrap.block_months}-month blocks, "
                  + ("historical drift" if drift is None else f"drift {100 * drift:+.0f}%/yr"))
     mean_dev = reduced.summary["mean_hashprice_path"]["max_relative_deviation"]
     last = x[-1] - pd.DateOffset(months=1)

@@ -45,8 +45,9 @@ class GbmSettings:
 class BootstrapSettings:
     """Moving-block bootstrap of the history's monthly log returns, blocks of `block_months` in a row.
 
-    With a number `drift_per_year` (mu) the returns are shifted so that their mean is (mu - sigma_hist^2 / 2) / 12,
-    the drift meaning of `gbm`; with "historical" (None here) they are drawn as they happened.
+    With a number `drift_per_year` (mu) every return is shifted by one constant so that a block grows in expectation
+    by exp(mu B / 12), the drift meaning of `gbm` (E[S_t] = S_0 exp(mu t)); with "historical" (None here) they are
+    drawn as they happened.
     """
 
     block_months: int = defaults.BOOTSTRAP_BLOCK_MONTHS

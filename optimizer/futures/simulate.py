@@ -4,7 +4,8 @@ Monthly simulation, month 0 = the horizon's first month, vectorised over paths (
 because each month's hashrate depends on an earlier month's hashprice):
 
     price      log S_t = log S_{t-1} + r_t,  r_t from GBM, r_t = (mu - sigma^2/2)/12 + sigma sqrt(1/12) Z_t,
-               or a moving-block bootstrap of the history's monthly log returns (blocks of B months in a row)
+               or a moving-block bootstrap of the history's monthly log returns (blocks of B months in a row),
+               shifted by a constant so that E[S_t] = S_0 exp(mu t) as with GBM (or as they were: "historical")
     subsidy    R_t from the schedule of optimizer.fundamentals (with the model's halving months)
     fees       F_t = share * R_t, or a fixed F in BTC per block
     hashprice  HP_t = 144 (R_t + F_t) S_t / (1000 H_t)           (optimizer.fundamentals)
@@ -92,9 +93,16 @@ def _price_log_returns(settings: GenerationSettings, n_paths: int, steps: int,
     index = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(n_paths, blocks * block)[:, :steps]
     returns = history[index]
     if settings.bootstrap.drift_per_year is not None:
-        sigma = history.std(ddof=1) * math.sqrt(12.0)
-        returns = returns - history.mean() + (settings.bootstrap.drift_per_year - 0.5 * sigma ** 2) / 12.0
+        returns = returns + bootstrap_shift(history, block, settings.bootstrap.drift_per_year)
     return returns
+
+
+def bootstrap_shift(history: np.ndarray, block: int, drift_per_year: float) -> float:
+    """Constant c added to every bootstrapped monthly log return so that a block grows in expectation as GBM with
+    drift mu does: mean over block starts of exp(sum of the block's returns + B c) = exp(mu B / 12), i.e.
+    c = mu / 12 - log(mean_b exp(S_b)) / B. Fat tails and autocorrelation inside blocks are kept."""
+    sums = np.convolve(history, np.ones(block), mode="valid")
+    return drift_per_year / 12.0 - math.log(np.exp(sums).mean()) / block
 
 
 def _start_levels(settings: GenerationSettings, start_btc_price_usd: float | None,
