@@ -94,10 +94,11 @@ def test_code_defaults_equal_what_the_fit_prints(capsys: pytest.CaptureFixture[s
 
 def test_fitted_hashrate_model_is_an_error_correction_towards_an_equilibrium_hashprice() -> None:
     fit = fit_hashrate()
-    assert fit.elasticity_per_year > 0 and 1 <= fit.lag_months <= 12
-    assert fit.equilibrium_hashprice_usd_per_ph_day == pytest.approx(
-        math.exp(-fit.intercept_per_year / fit.elasticity_per_year))
+    assert fit.elasticity_per_year > 0 and 1 <= fit.lag_months <= 12 and 0 < fit.momentum < 1
+    b_per_year = fit.elasticity_per_year * (1 - fit.momentum)  # 12 b
+    assert fit.equilibrium_hashprice_usd_per_ph_day == pytest.approx(math.exp(-fit.intercept_per_year / b_per_year))
     assert fit.sse_by_lag[fit.lag_months] == min(fit.sse_by_lag.values())
+    assert abs(fit.residual_lag1_autocorrelation) < 0.15  # the momentum term leaves no serial correlation to speak of
 
 
 # --- settings ----------------------------------------------------------------------------------------------------
@@ -115,14 +116,14 @@ def test_a_full_mapping_is_read() -> None:
         "price_model": "bootstrap", "start_btc_price_usd": 90000,
         "bootstrap": {"block_months": 12, "drift_per_year": "historical"},
         "hashrate": {"start_eh_s": 1200, "trend_per_year": 0.2, "elasticity_per_year": 0.3, "lag_months": 3,
-                     "noise_per_year": 0.1},
+                     "momentum": 0.5, "noise_per_year": 0.1},
         "fees": {"btc_per_block": 0.05}}}
     settings, problems = read_generation_settings(data, SOURCE)
     assert problems == []
     assert settings.price_model == "bootstrap" and settings.start_btc_price_usd == 90000
     assert settings.bootstrap == BootstrapSettings(block_months=12, drift_per_year=None)
     assert settings.hashrate == HashrateSettings(start_eh_s=1200, trend_per_year=0.2, elasticity_per_year=0.3,
-                                                 lag_months=3, noise_per_year=0.1)
+                                                 lag_months=3, momentum=0.5, noise_per_year=0.1)
     assert settings.fees == FeeSettings(share_of_subsidy=None, btc_per_block=0.05)
     only_bootstrap, _ = read_generation_settings({"scenario_generation": {"bootstrap": {"block_months": 3}}}, SOURCE)
     assert only_bootstrap.price_model == "bootstrap" and only_bootstrap.bootstrap.drift_per_year == 0.0
@@ -142,6 +143,7 @@ def test_a_full_mapping_is_read() -> None:
     ({"bootstrap": {"drift_per_year": "recent"}}, "scenario_generation.bootstrap.drift_per_year"),
     ({"hashrate": {"elasticity_per_year": -1}}, "scenario_generation.hashrate.elasticity_per_year"),
     ({"hashrate": {"lag_months": 0}}, "scenario_generation.hashrate.lag_months"),
+    ({"hashrate": {"momentum": 1}}, "scenario_generation.hashrate.momentum"),
     ({"hashrate": {"start_eh_s": -5}}, "scenario_generation.hashrate.start_eh_s"),
     ({"hashrate": {"equilibrium_hashprice_usd_per_ph_day": 0}},
      "scenario_generation.hashrate.equilibrium_hashprice_usd_per_ph_day"),
@@ -259,20 +261,33 @@ def test_quarterly_periods_are_the_means_of_the_same_monthly_paths() -> None:
                                    rtol=1e-13)
 
 
-def test_hashrate_follows_trend_plus_elasticity_times_lagged_log_hashprice() -> None:
-    lag, elasticity, equilibrium = 2, 0.5, 30.0
+def test_hashrate_growth_follows_momentum_trend_and_elasticity_times_lagged_log_hashprice() -> None:
+    lag, elasticity, equilibrium, momentum = 2, 0.5, 30.0, 0.4
     settings = GenerationSettings(gbm=GbmSettings(drift_per_year=0.2, volatility_per_year=0.5),
                                   hashrate=HashrateSettings(elasticity_per_year=elasticity, lag_months=lag,
                                                             equilibrium_hashprice_usd_per_ph_day=equilibrium,
-                                                            noise_per_year=0.0))
+                                                            momentum=momentum, noise_per_year=0.0))
     paths = example_paths(3, 1, settings)
     hp = paths.monthly_hashprice_usd_per_ph_day
     hp0 = hp[:, 0]
     trend = elasticity * math.log(hp0[0] / equilibrium)
     assert paths.trend_per_year == pytest.approx(trend)
-    log_h = np.log(paths.network_hashrate_eh_s)  # monthly horizon: periods are months
-    lagged = np.concatenate([np.zeros((3, lag)), np.log(hp[:, :-lag] / hp0[:, None])], axis=1)[:, 1:]
-    np.testing.assert_allclose(np.diff(log_h, axis=1), (trend + elasticity * lagged) / 12, atol=1e-12)
+    growth = np.diff(np.log(paths.network_hashrate_eh_s), axis=1)  # monthly horizon: periods are months
+    previous = np.full(3, trend / 12)
+    for t in range(1, 48):  # the recursion written out month by month
+        lagged = np.log(hp[:, t - lag] / hp0) if t >= lag else 0.0
+        expected = momentum * previous + (1 - momentum) * (trend + elasticity * lagged) / 12
+        np.testing.assert_allclose(growth[:, t - 1], expected, atol=1e-12)
+        previous = expected
+
+
+def test_hashrate_noise_has_the_set_volatility() -> None:
+    settings = GenerationSettings(gbm=GbmSettings(volatility_per_year=0.0),
+                                  hashrate=HashrateSettings(elasticity_per_year=0.0, trend_per_year=0.1,
+                                                            momentum=0.0, noise_per_year=0.3))
+    growth = np.diff(np.log(example_paths(5000, 3, settings).network_hashrate_eh_s), axis=1)
+    assert growth.mean() == pytest.approx(0.1 / 12, abs=4 * 0.3 / math.sqrt(12 * growth.size))
+    assert growth.std() == pytest.approx(0.3 / math.sqrt(12), rel=0.01)
 
 
 def test_start_levels_come_from_the_model_file_then_the_first_period_then_the_history() -> None:

@@ -6,9 +6,10 @@ digits); tests/test_futures.py checks that they still agree with the fit:
 from __future__ import annotations
 
 HASHRATE_LAG_MONTHS = 1
-HASHRATE_ELASTICITY_PER_YEAR = 0.4404
-EQUILIBRIUM_HASHPRICE_USD_PER_PH_DAY = 37.07
-HASHRATE_NOISE_PER_YEAR = 0.2526
+HASHRATE_MOMENTUM = 0.3148
+HASHRATE_ELASTICITY_PER_YEAR = 0.4211
+EQUILIBRIUM_HASHPRICE_USD_PER_PH_DAY = 36.78
+HASHRATE_NOISE_PER_YEAR = 0.2368
 BTC_VOLATILITY_PER_YEAR = 0.6849
 
 # Chosen, not fitted (optimizer/futures/README-section.md says why):

@@ -8,11 +8,12 @@ scenario_generation:
   bootstrap: {block_months: 6, drift_per_year: 0.0}    # or drift_per_year: historical (returns as they were)
   hashrate:
     start_eh_s: 1100                # default: the first period's network_hashrate_eh_s, else the history's last month
-    equilibrium_hashprice_usd_per_ph_day: 37.07
+    equilibrium_hashprice_usd_per_ph_day: 36.78
     # trend_per_year: 0.25          # instead of the equilibrium hashprice: log growth per year at the start hashprice
-    elasticity_per_year: 0.4404
+    elasticity_per_year: 0.4211
     lag_months: 1
-    noise_per_year: 0.2526
+    momentum: 0.3148
+    noise_per_year: 0.2368
   fees: {share_of_subsidy: 0.01}    # or {btc_per_block: 0.02}
 ```
 
@@ -56,10 +57,13 @@ class BootstrapSettings:
 
 @dataclass(frozen=True)
 class HashrateSettings:
-    """Network hashrate: log H_t = log H_{t-1} + (trend + elasticity * log(HP_{t-L} / HP_0)) / 12 + noise.
+    """Network hashrate, monthly log growth g_t = log H_t - log H_{t-1}:
 
-    Without `trend_per_year`, trend = elasticity * log(HP_0 / HP*), HP* = `equilibrium_hashprice_usd_per_ph_day`:
-    the fitted growth at the start hashprice HP_0.
+        g_t = momentum * g_{t-1} + (1 - momentum) * (trend + elasticity * log(HP_{t-L} / HP_0)) / 12 + noise
+
+    (g_0 = trend / 12). The growth settles at (trend + elasticity * log(HP / HP_0)) per year while hashprice holds
+    still at HP. Without `trend_per_year`, trend = elasticity * log(HP_0 / HP*), HP* =
+    `equilibrium_hashprice_usd_per_ph_day`: the fitted growth at the start hashprice HP_0.
     """
 
     start_eh_s: float | None = None
@@ -67,6 +71,7 @@ class HashrateSettings:
     equilibrium_hashprice_usd_per_ph_day: float = defaults.EQUILIBRIUM_HASHPRICE_USD_PER_PH_DAY
     elasticity_per_year: float = defaults.HASHRATE_ELASTICITY_PER_YEAR
     lag_months: int = defaults.HASHRATE_LAG_MONTHS
+    momentum: float = defaults.HASHRATE_MOMENTUM
     noise_per_year: float = defaults.HASHRATE_NOISE_PER_YEAR
 
 
@@ -101,7 +106,7 @@ _ALLOWED = {
     "gbm": ("drift_per_year", "volatility_per_year"),
     "bootstrap": ("block_months", "drift_per_year"),
     "hashrate": ("start_eh_s", "trend_per_year", "equilibrium_hashprice_usd_per_ph_day", "elasticity_per_year",
-                 "lag_months", "noise_per_year"),
+                 "lag_months", "momentum", "noise_per_year"),
     "fees": ("share_of_subsidy", "btc_per_block"),
 }
 
@@ -193,6 +198,7 @@ def read_generation_settings(data: dict, source: str) -> tuple[GenerationSetting
                                         default=defaults.HASHRATE_ELASTICITY_PER_YEAR),
         lag_months=read.number(section, key, "lag_months", 1, 24, integer=True,
                                default=defaults.HASHRATE_LAG_MONTHS),
+        momentum=read.number(section, key, "momentum", 0, 0.95, default=defaults.HASHRATE_MOMENTUM),
         noise_per_year=read.number(section, key, "noise_per_year", 0, 3, default=defaults.HASHRATE_NOISE_PER_YEAR))
 
     key, section = f"{ROOT}.fees", sections["fees"]

@@ -9,8 +9,9 @@ because each month's hashrate depends on an earlier month's hashprice):
     subsidy    R_t from the schedule of optimizer.fundamentals (with the model's halving months)
     fees       F_t = share * R_t, or a fixed F in BTC per block
     hashprice  HP_t = 144 (R_t + F_t) S_t / (1000 H_t)           (optimizer.fundamentals)
-    hashrate   log H_t = log H_{t-1} + (trend + e * log(HP_{t-L} / HP_0)) / 12 + s sqrt(1/12) W_t,
-               HP_{t-L} = HP_0 for t - L < 0; trend = e * log(HP_0 / HP*) unless given
+    hashrate   log H_t = log H_{t-1} + g_t,
+               g_t = a g_{t-1} + (1 - a) (trend + e log(HP_{t-L} / HP_0)) / 12 + s sqrt(1/12) W_t,
+               g_0 = trend / 12, HP_{t-L} = HP_0 for t - L < 0; trend = e log(HP_0 / HP*) unless given
 
 Periods of 3 months take the mean of their months' price, hashrate and fees; the period's hashprice is
 `optimizer.fundamentals` on those means and the period's mean subsidy, exactly as capopt derives a hashprice
@@ -165,9 +166,12 @@ def generate_paths(horizon: Horizon, settings: GenerationSettings, n_paths: int,
     log_k = np.log(btc_per_day / 1000.0)  # log HP = log k + log S - log H
     log_hashprice[:, 0] = log_k[0] + log_price[:, 0] - log_hashrate[:, 0]
     log_hp0 = math.log(hashprice0)
+    growth = np.full(n_paths, trend / 12.0)  # g_0: the steady growth at the start hashprice
     for t in range(1, months):
         lagged = log_hashprice[:, t - hr.lag_months] - log_hp0 if t >= hr.lag_months else 0.0
-        log_hashrate[:, t] = log_hashrate[:, t - 1] + (trend + hr.elasticity_per_year * lagged) / 12.0 + noise[:, t - 1]
+        growth = hr.momentum * growth + (1.0 - hr.momentum) * (trend + hr.elasticity_per_year * lagged) / 12.0 \
+            + noise[:, t - 1]
+        log_hashrate[:, t] = log_hashrate[:, t - 1] + growth
         log_hashprice[:, t] = log_k[t] + log_price[:, t] - log_hashrate[:, t]
     hashrate = float(start["network_hashrate_eh_s"]) * np.exp(log_hashrate - log_hashrate[:, :1])
 
