@@ -4,6 +4,7 @@ from __future__ import annotations
 import calendar
 import io
 import itertools
+import json
 import math
 
 import numpy as np
@@ -382,6 +383,7 @@ def test_scenario_tables_have_the_section_c_layout() -> None:
                                                "wasserstein_relative_max"}
     assert 0 < summary["reduction_error"]["wasserstein_relative_mean"] < 1
     assert summary["settings"]["price_model"] == "gbm" and "bootstrap" not in summary["settings"]
+    assert json.loads(json.dumps(summary)) == summary  # plain JSON for summary.json
 
 
 def test_quantile_bands_have_equal_probabilities_and_band_names() -> None:
