@@ -18,7 +18,7 @@ LAYERS = [
     ["errors"],
     ["files"],
     ["schema", "horizon", "fundamentals", "limits"],
-    ["readers"],
+    ["readers", "futures"],
     ["validate"],
     ["case"],
     ["model"],
