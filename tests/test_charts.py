@@ -36,7 +36,7 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> optimizer.Plan:
 
 
 def test_write_charts_draws_three_valid_pngs(plan: optimizer.Plan, tmp_path: Path) -> None:
-    paths = write_charts(plan.summary, plan.tables(), tmp_path)
+    paths = write_charts(plan.tables(), tmp_path, months_per_period=1, crossover_period=plan.crossover_period)
     assert [p.name for p in paths] == list(CHART_FILES)
     _assert_pngs(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(CHART_FILES)  # no temporary files left

@@ -19,7 +19,7 @@ def test_example_solves(model_file):
     assert plan.status == "optimal"
     assert plan.crossover_period == "2027-07"
     assert plan.period_totals["discounted_cash_flow_usd"].sum() == pytest.approx(
-        plan.summary["npv_of_cash_flows_usd"], rel=1e-12)
+        plan.summary.economics.npv_of_cash_flows_usd, rel=1e-12)
 
 
 def test_readme_quotes_the_example_npvs():

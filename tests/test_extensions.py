@@ -45,13 +45,13 @@ def test_hall_rounds_down_when_the_second_hall_does_not_pay():
     One hall: 20 * 24,000 = 480,000. Two halls: 30 * 64,000 - 40 * 40,000 = 320,000. One hall it is."""
     plan = _solve(_spot_case(40_000.0))
     assert plan.npv_usd == pytest.approx(480_000, abs=1.0)
-    assert plan.summary["problem"] == "MILP" and plan.status == "optimal"
-    assert plan.summary["ai_halls_started"] == [{"site": "A", "period": START, "halls": 1, "hall_mw": 20.0,
+    assert plan.summary.whole.problem == "MILP" and plan.status == "optimal"
+    assert plan.summary.whole.ai_halls_started == [{"site": "A", "period": START, "halls": 1, "hall_mw": 20.0,
                                                  "mw": 20.0}]
     assert value(plan.site_periods, "ai_halls_started", site="A", period=START) == 1
     relaxed = _solve(_spot_case(40_000.0), relax=True)
     assert relaxed.npv_usd == pytest.approx(720_000, abs=1.0)
-    assert relaxed.summary["problem"] == "LP relaxation of a MILP"
+    assert relaxed.summary.whole.problem == "LP relaxation of a MILP"
 
 
 def test_hall_rounds_up_when_the_second_hall_pays():
@@ -60,9 +60,9 @@ def test_hall_rounds_up_when_the_second_hall_pays():
     plan = _solve(_spot_case(20_000.0))
     assert plan.npv_usd == pytest.approx(1_120_000, abs=1.0)
     assert value(plan.site_periods, "ai_started_mw", site="A", period=START) == pytest.approx(40.0)
-    assert plan.summary["objective_usd"] == pytest.approx(1_120_000, abs=1.0)
-    assert plan.summary["mip_gap"] <= 1e-4
-    assert plan.summary["best_bound_usd"] >= plan.summary["objective_usd"] - 1.0
+    assert plan.summary.objective_usd == pytest.approx(1_120_000, abs=1.0)
+    assert plan.summary.whole.mip_gap <= 1e-4
+    assert plan.summary.whole.best_bound_usd >= plan.summary.objective_usd - 1.0
 
 
 def test_shadow_prices_of_a_milp_come_from_the_lp_with_its_halls_fixed():
@@ -72,7 +72,7 @@ def test_shadow_prices_of_a_milp_come_from_the_lp_with_its_halls_fixed():
     assert plan.npv_usd == pytest.approx(160_000, abs=1.0)
     power = plan.shadow_prices[plan.shadow_prices["constraint"] == "power"]
     assert float(power["shadow_price"].iloc[0]) == pytest.approx(64_000, abs=1e-6)
-    assert plan.summary["shadow_prices_from"].startswith("the LP with every integer decision fixed")
+    assert plan.summary.whole.shadow_prices_from.startswith("the LP with every integer decision fixed")
 
 
 def test_asic_lots():
@@ -83,7 +83,7 @@ def test_asic_lots():
                  periods=[{"period": p, "hashprice_usd_per_ph_day": 40.0} for p in ("2027-04", "2027-05", "2027-06")])
     plan = _solve(tbl, periods=3)
     assert plan.npv_usd == pytest.approx(182_400, abs=1.0)
-    assert plan.summary["asic_lots_bought"] == [{"site": "A", "model": "S", "period": "2027-04", "lots": 2,
+    assert plan.summary.whole.asic_lots_bought == [{"site": "A", "model": "S", "period": "2027-04", "lots": 2,
                                                  "lot_mw": 4.0, "mw": 8.0}]
     assert _solve(tbl, periods=3, relax=True).npv_usd == pytest.approx(228_000, abs=1.0)
 
@@ -102,8 +102,8 @@ def test_optional_contract_worth_signing():
     case = optimizer.Case.from_tables(tbl, start=START, periods=1)
     plan = optimizer.solve(case)
     assert plan.npv_usd == pytest.approx(640_000, abs=1.0)
-    assert plan.summary["optional_contracts"] == [{"contract": "lease", "signed": True}]
-    [decision] = explain_contracts(case, plan.summary["objective_usd"], {"lease": True})
+    assert plan.summary.whole.optional_contracts == [{"contract": "lease", "signed": True, "share_signed": 1.0}]
+    [decision] = explain_contracts(case, plan.summary.objective_usd, {"lease": True})
     assert decision.signed and decision.npv_added_usd == pytest.approx(640_000, abs=1.0)
 
 
@@ -114,9 +114,9 @@ def test_optional_contract_not_worth_signing():
     case = optimizer.Case.from_tables(tbl, start=START, periods=1)
     plan = optimizer.solve(case)
     assert plan.npv_usd == pytest.approx(0, abs=1.0)
-    assert plan.summary["optional_contracts"] == [{"contract": "lease", "signed": False}]
+    assert plan.summary.whole.optional_contracts == [{"contract": "lease", "signed": False, "share_signed": 0.0}]
     assert plan.contract_periods["delivered_mw"].sum() == 0 and not plan.contract_periods["signed"].any()
-    [decision] = explain_contracts(case, plan.summary["objective_usd"], {"lease": False})
+    [decision] = explain_contracts(case, plan.summary.objective_usd, {"lease": False})
     assert not decision.signed and decision.npv_added_usd == pytest.approx(-160_000, abs=1.0)
     hard = optimizer.solve(optimizer.Case.from_tables(_optional_case(20.0, optional=False), start=START, periods=1))
     assert hard.npv_usd == pytest.approx(-160_000, abs=1.0)  # the same contract, not optional
@@ -127,7 +127,7 @@ def test_signed_optional_contract_equals_the_contract_made_firm():
     for price in (60.0, 100.0, 150.0):
         optional = _solve(_optional_case(price))
         firm = _solve(_optional_case(price, optional=False))
-        assert optional.summary["optional_contracts"][0]["signed"]
+        assert optional.summary.whole.optional_contracts[0]["signed"]
         assert optional.npv_usd == pytest.approx(firm.npv_usd, abs=1e-6)
 
 
@@ -164,7 +164,7 @@ def stop_at_first_plan(monkeypatch):
 def test_stopped_milp_with_a_plan_is_labelled_feasible(stop_at_first_plan):
     """A MILP stopped before proving its plan optimal: status feasible, with its gap and best bound."""
     plan = optimizer.solve(_many_halls_case())
-    s = plan.summary
+    s = plan.summary.to_json()
     assert plan.status == "feasible" and s["status"] == "feasible"
     assert s["mip_gap"] > 0 and s["best_bound_usd"] > s["objective_usd"]
     assert plan.npv_usd == pytest.approx(s["objective_usd"], rel=1e-9)
@@ -236,7 +236,7 @@ def _hedge_case(**scenarios) -> optimizer.Case:
 
 def test_committed_build_differs_from_both_perfect_foresight_plans():
     plan = optimizer.solve(_hedge_case())
-    s = plan.summary
+    s = plan.summary.to_json()
     assert s["expected_npv_usd"] == pytest.approx(382_000, abs=1.0)
     assert s["objective_usd"] == pytest.approx(382_000, abs=1.0)
     assert s["npv_by_scenario_usd"] == pytest.approx({"A": 160_000, "B": 604_000}, abs=1.0)
@@ -268,14 +268,14 @@ def test_cvar_weight_one_builds_for_the_bad_case():
     x = 8.44; max of the minimum = 337,600 at x = 8.44 (A = B)."""
     plan = optimizer.solve(_hedge_case(risk={"weight": 1.0, "cvar_alpha": 0.5}))
     x = 844_000 / 100_000
-    assert plan.summary["objective_usd"] == pytest.approx(40_000 * x, abs=1.0)
-    assert plan.summary["cvar_usd"] == pytest.approx(40_000 * x, abs=1.0)
+    assert plan.summary.objective_usd == pytest.approx(40_000 * x, abs=1.0)
+    assert plan.summary.scenarios.cvar_usd == pytest.approx(40_000 * x, abs=1.0)
 
 
 def test_weight_one_alpha_zero_equals_the_expected_npv():
     """CVaR at alpha 0 is the mean of all outcomes: the expected NPV."""
     plan = optimizer.solve(_hedge_case(risk={"weight": 1.0, "cvar_alpha": 0.0}))
-    assert plan.summary["objective_usd"] == pytest.approx(382_000, abs=1.0)
+    assert plan.summary.objective_usd == pytest.approx(382_000, abs=1.0)
 
 
 def test_one_scenario_with_probability_one_equals_the_deterministic_model():
@@ -286,8 +286,8 @@ def test_one_scenario_with_probability_one_equals_the_deterministic_model():
     tbl["scenarios"] = pd.DataFrame({"scenario": ["only"], "probability": [1.0]})
     del tbl["scenario_periods"]
     single = optimizer.solve(optimizer.Case.from_tables(tbl, start=START, periods=2))
-    assert single.summary["expected_npv_usd"] == pytest.approx(deterministic.npv_usd, abs=1e-3)
-    assert single.summary["npv_by_scenario_usd"]["only"] == pytest.approx(deterministic.npv_usd, abs=1e-3)
+    assert single.summary.scenarios.expected_npv_usd == pytest.approx(deterministic.npv_usd, abs=1e-3)
+    assert single.summary.scenarios.npv_by_scenario_usd["only"] == pytest.approx(deterministic.npv_usd, abs=1e-3)
 
 
 def test_vss_unbounded_when_the_mean_value_commitment_cannot_be_served(monkeypatch):

@@ -38,8 +38,8 @@ def test_one_build_keeps_its_depreciated_value():
     assert plain.npv_usd == pytest.approx(2_000_000, abs=1.0)
     plan = _solve(tbl, start="2027-01", periods=12, terminal_value="depreciated", ai_life_years=10, asic_life_years=4)
     assert plan.npv_usd == pytest.approx(11_000_000, abs=1.0)
-    assert plan.summary["terminal_value"]["value_at_horizon_end_usd"] == pytest.approx(9_000_000, abs=1.0)
-    assert plan.summary["npv_of_cash_flows_usd"] == pytest.approx(2_000_000, abs=1.0)
+    assert plan.summary.economics.terminal_value.value_at_horizon_end_usd == pytest.approx(9_000_000, abs=1.0)
+    assert plan.summary.economics.npv_of_cash_flows_usd == pytest.approx(2_000_000, abs=1.0)
 
 
 def test_later_build_has_more_life_left():
@@ -73,7 +73,7 @@ def test_life_shorter_than_rest_of_horizon_has_no_value():
     plan = _solve(_ai_case(), start="2027-01", periods=12, terminal_value="depreciated", ai_life_years=0.5,
                   asic_life_years=4)
     assert plan.npv_usd == pytest.approx(2_000_000, abs=1.0)
-    assert plan.summary["terminal_value"]["value_at_horizon_end_usd"] == pytest.approx(0.0, abs=1e-6)
+    assert plan.summary.economics.terminal_value.value_at_horizon_end_usd == pytest.approx(0.0, abs=1e-6)
 
 
 def test_quarterly_with_discounting():
@@ -84,7 +84,7 @@ def test_quarterly_with_discounting():
     revenue = sum(3_000_000 * df(0.1, t, 3) for t in range(4))
     expected = revenue - 10_000_000 + 9_000_000 / 1.1
     assert plan.npv_usd == pytest.approx(expected, abs=1.0)  # = 9,771,338.66
-    assert plan.summary["terminal_value"]["present_value_usd"] == pytest.approx(9_000_000 / 1.1, abs=1.0)
+    assert plan.summary.economics.terminal_value.present_value_usd == pytest.approx(9_000_000 / 1.1, abs=1.0)
 
 
 def test_contract_ending_after_horizon_needs_the_option():
@@ -95,7 +95,7 @@ def test_contract_ending_after_horizon_needs_the_option():
         optimizer.Case.from_tables(tbl, start="2027-01", periods=12)
     plan = _solve(tbl, start="2027-01", periods=12, terminal_value="depreciated", ai_life_years=10, asic_life_years=4)
     assert plan.npv_usd == pytest.approx(11_000_000, abs=1.0)
-    [beyond] = plan.summary["commitments_beyond_horizon"]
+    [beyond] = plan.summary.economics.commitments_beyond_horizon
     assert (beyond["contract"], beyond["months_beyond_horizon"]) == ("T", 6)
     assert beyond["revenue_beyond_horizon_usd"] == pytest.approx(6_000_000)
 

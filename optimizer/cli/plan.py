@@ -10,7 +10,7 @@ from ..case import SOLVERS
 from ..errors import NoPlanError
 from ..results import solve as solve_case
 from ..writers.plan_files import PLAN_FORMATS, read_saved_plan, write_plan
-from ..writers.terminal import summary_text
+from ..writers.terminal import npv_line, summary_text
 from .common import load_case
 
 
@@ -56,7 +56,7 @@ def solve(model_file: str, out_dir: str | None, formats: tuple[str, ...], plots:
     except NoPlanError as error:
         click.echo(f"no plan: {error.status}: {error.explanation}", err=True)
         sys.exit(1)
-    click.echo(f"NPV: {plan.npv_usd:,.0f} USD ({plan.status})" if quiet else summary_text(plan))
+    click.echo(npv_line(plan) if quiet else summary_text(plan))
     if out_dir:
         try:
             write_plan(plan, Path(out_dir), formats, plots=plots)
@@ -84,7 +84,8 @@ def plot(plan_dir: str, out_dir: str | None) -> None:
         click.echo(f"error: cannot read the plan in {plan_dir}: {error}", err=True)
         sys.exit(2)
     try:
-        paths = write_charts(summary, tables, Path(out_dir or plan_dir))
+        paths = write_charts(tables, Path(out_dir or plan_dir), months_per_period=summary["horizon"]["months_per_period"],
+                             crossover_period=summary.get("crossover_period"))
     except KeyError as error:
         click.echo(f"error: the plan in {plan_dir} lacks column {error}; write it again with capopt solve", err=True)
         sys.exit(2)

@@ -13,13 +13,16 @@ from ..model.constraints import REPORTED_DUALS
 from ..model.objective import TERMS
 from ..solvers.outcome import SolveOutcome
 from .figures import PlanFigures, read_figures
+from .summary import (Economics, HorizonInfo, Shortfall, SizeInfo, SolverInfo, Summary, TerminalValueInfo,
+                      WholeDecisions)
 
 PLAN_TABLES = ("site_periods", "miner_periods", "contract_periods", "period_totals", "shadow_prices")
 
 
 @dataclass
 class Plan:
-    """A plan with a solution: `npv_usd`, tables as pandas frames, shadow prices and a `summary` dict."""
+    """A plan with a solution: `npv_usd` (the expected NPV of a scenario plan), tables as pandas frames (a scenario
+    plan's have a `scenario` column, and add `committed` and `scenario_years`) and its `summary`."""
 
     name: str
     status: str
@@ -30,7 +33,7 @@ class Plan:
     period_totals: pd.DataFrame
     shadow_prices: pd.DataFrame
     crossover_period: str | None
-    summary: dict = field(default_factory=dict)
+    summary: Summary
     case: Case | None = field(default=None, repr=False, compare=False)  # the solved case (inputs echoed in plan.xlsx)
     figures: PlanFigures | None = field(default=None, repr=False, compare=False)
     extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # a scenario plan's committed, scenario_years
@@ -185,77 +188,111 @@ def _beyond_horizon(f: PlanFigures) -> list[dict]:
     ]
 
 
-def _whole_decisions(f: PlanFigures) -> dict[str, list[dict]]:
-    """Extension A in words: halls started, lots bought, optional contracts signed or not."""
+def _whole_decisions(f: PlanFigures, outcome: SolveOutcome) -> WholeDecisions:
+    """Extension A in words: halls started, lots bought, optional contracts signed or not, and the search."""
     d = f.data
-    out: dict[str, list[dict]] = {}
+    whole = WholeDecisions(
+        problem="LP relaxation of a MILP" if outcome.relaxed else "MILP",
+        mip_gap=outcome.mip_gap, best_bound_usd=outcome.best_bound_usd,
+        shadow_prices_from=("the LP relaxation" if outcome.relaxed else
+                            "the LP with every integer decision fixed at its value in the plan"
+                            if outcome.duals_from_fixed_lp else "not available"))
     if (~np.isnan(d.ai_block_mw)).any():
-        halls = np.round(f.values["nb"])
-        out["ai_halls_started"] = [
-            {"site": d.site_names[s], "period": d.horizon.labels[t], "halls": int(halls[s, t]),
+        halls = np.round(f.values["nb"]) if not outcome.relaxed else f.values["nb"]
+        whole.ai_halls_started = [
+            {"site": d.site_names[s], "period": d.horizon.labels[t], "halls": float(halls[s, t]),
              "hall_mw": float(d.ai_block_mw[s]), "mw": float(halls[s, t] * d.ai_block_mw[s])}
-            for s, t in zip(*np.nonzero(halls > 0))]
+            for s, t in zip(*np.nonzero(halls > 1e-9))]
     if (~np.isnan(d.lot_mw)).any():
-        lots = np.round(f.values["nl"])
-        out["asic_lots_bought"] = [
-            {"site": d.site_names[s], "model": d.model_names[m], "period": d.horizon.labels[t], "lots": int(lots[s, m, t]),
-             "lot_mw": float(d.lot_mw[m]), "mw": float(lots[s, m, t] * d.lot_mw[m])}
-            for s, m, t in zip(*np.nonzero(lots > 0))]
+        lots = np.round(f.values["nl"]) if not outcome.relaxed else f.values["nl"]
+        whole.asic_lots_bought = [
+            {"site": d.site_names[s], "model": d.model_names[m], "period": d.horizon.labels[t],
+             "lots": float(lots[s, m, t]), "lot_mw": float(d.lot_mw[m]), "mw": float(lots[s, m, t] * d.lot_mw[m])}
+            for s, m, t in zip(*np.nonzero(lots > 1e-9))]
     if d.contract_optional.any():
-        signed = _signed(f)
-        out["optional_contracts"] = [
-            {"contract": d.contract_names[k], "signed": bool(signed[k])} for k in np.flatnonzero(d.contract_optional)]
+        signed = f.values["sign"]
+        whole.optional_contracts = [{"contract": d.contract_names[k], "signed": bool(signed[k] > 0.5),
+                                     "share_signed": float(signed[k])} for k in np.flatnonzero(d.contract_optional)]
+    return whole
+
+
+def _why_short(f: PlanFigures, c: int, periods: np.ndarray) -> str:
+    """What stops a tranche from being delivered: the limits binding at its site then, the lead time, or cost."""
+    d = f.data
+    s, first = int(d.tranche_site[c]), int(periods[0])
+    lead = int(d.ai_lead_time_periods[s])
+    reasons = []
+    if first < lead and d.ai_installed_mw[s] < d.tranche_mw[c]:
+        ready = f"from {d.horizon.labels[lead]}" if lead < d.n_periods else "after the horizon"
+        reasons.append(f"lead time: AI started at the horizon's start is ready only {ready}")
+    prices = f.shadow_prices or {}
+    for family, words in (("floor_space", "floor space"), ("power", "grid power")):
+        if family in prices and (np.abs(prices[family][s, periods]) > 1e-6).any():
+            reasons.append(f"{words} binds at {d.site_names[s]}")
+    if "capex_budget" in prices and (np.abs(prices["capex_budget"][: int(periods[-1]) + 1]) > 1e-9).any():
+        reasons.append("the capex budget binds")
+    if not reasons:
+        penalty = np.nan_to_num(d.tranche_penalty_usd_per_kw_month[c]) * 1000.0 * d.months
+        reasons.append(f"no limit stops it: building and running the MW ({d.ai_capex_usd_per_mw[s]:,.0f} USD per MW "
+                       f"to build, plus opex and whatever it displaces) is worth less than the rent it would earn and "
+                       f"the penalty it would avoid ({penalty:,.0f} USD per MW per period)")
+    return "; ".join(reasons)
+
+
+def _shortfalls(f: PlanFigures) -> list[Shortfall]:
+    """Every tranche that falls short, with its penalty and why."""
+    d = f.data
+    short = f.values["short_c"]
+    kw_months = 1000.0 * d.months
+    out = []
+    contracts = d.inputs.contracts
+    for c in np.flatnonzero((short > 1e-6).any(axis=1)):
+        periods = np.flatnonzero(short[c] > 1e-6)
+        penalty = kw_months * np.nan_to_num(d.tranche_penalty_usd_per_kw_month[c]) * short[c]
+        row = contracts.iloc[c]
+        out.append(Shortfall(str(row.contract), int(row.tranche), d.site_names[int(d.tranche_site[c])],
+                             float(short[c].max()), len(periods), d.horizon.labels[int(periods[0])],
+                             d.horizon.labels[int(periods[-1])], float(penalty.sum()),
+                             float(penalty @ d.discount_factor), _why_short(f, c, periods)))
     return out
 
 
-def plan_summary(model: CapacityModel, outcome: SolveOutcome, f: PlanFigures) -> dict:
-    """The summary of a plan (summary.json): status, objective, NPV and its terms, sizes, solver and times."""
-    d, case = f.data, model.case
-    T = d.n_periods
-    labels = d.horizon.labels
+def economics(f: PlanFigures) -> Economics:
+    """NPV, its terms, the terminal value, what runs past the horizon and what falls short."""
+    d, options = f.data, f.data.options
     totals = {term.name: f.flows_usd[term.name].sum(axis=0) for term in TERMS}
-    cash = f.cash_flow_usd.sum(axis=0)
-    options = case.options
-    summary: dict = {
-        "name": case.name,
-        "status": outcome.status,
-        "objective_usd": outcome.objective_usd if outcome.objective_usd is not None else f.npv_usd,
-        "npv_usd": f.npv_usd,
-        "npv_of_cash_flows_usd": f.npv_of_cash_flows_usd,
-        "terminal_value": {
-            "method": options.terminal_value,
-            "ai_life_years": options.ai_life_years,
-            "asic_life_years": options.asic_life_years,
-            "value_at_horizon_end_usd": float(f.terminal_value_usd.sum()),
-            "present_value_usd": f.terminal_value_present_usd,
-        },
-        "commitments_beyond_horizon": _beyond_horizon(f),
-        "undiscounted_cash_flow_usd": float(cash.sum()),
-        "crossover_period": f.crossover_period,
-        "present_value_usd": {name: float((flow * d.discount_factor).sum()) for name, flow in totals.items()},
-        "undiscounted_usd": {name: float(flow.sum()) for name, flow in totals.items()},
-        "horizon": {"start": d.horizon.start, "periods": T, "months_per_period": d.horizon.months_per_period,
-                    "discount_rate": d.horizon.discount_rate, "first": labels[0], "last": labels[-1]},
-        "size": {"sites": d.n_sites, "asic_models": d.n_models, "tranches": d.n_tranches, "periods": T,
-                 "variables": model.n_variables, "constraints": model.n_constraints,
-                 "integer_variables": int(model.lp.integrality.sum())},
-        "solver": outcome.solver,
-        "solver_detail": outcome.detail,
-        "build_seconds": round(model.build_seconds, 4),
-        "handoff_seconds": round(outcome.handoff_seconds, 4),
-        "solve_seconds": round(outcome.solve_seconds, 4),
-    }
-    if outcome.is_mip or outcome.relaxed:
-        summary.update({
-            "problem": "LP relaxation of a MILP" if outcome.relaxed else "MILP",
-            "mip_gap": outcome.mip_gap,
-            "best_bound_usd": outcome.best_bound_usd,
-            "shadow_prices_from": ("the LP relaxation" if outcome.relaxed else
-                                   "the LP with every integer decision fixed at its value in the plan"
-                                   if outcome.duals_from_fixed_lp else "not available"),
-            **_whole_decisions(f),
-        })
-    return summary
+    return Economics(
+        npv_usd=f.npv_usd,
+        npv_of_cash_flows_usd=f.npv_of_cash_flows_usd,
+        terminal_value=TerminalValueInfo(options.terminal_value, options.ai_life_years, options.asic_life_years,
+                                         float(f.terminal_value_usd.sum()), f.terminal_value_present_usd),
+        undiscounted_cash_flow_usd=float(f.cash_flow_usd.sum()),
+        crossover_period=f.crossover_period,
+        present_value_usd={name: float(flow @ d.discount_factor) for name, flow in totals.items()},
+        undiscounted_usd={name: float(flow.sum()) for name, flow in totals.items()},
+        commitments_beyond_horizon=_beyond_horizon(f),
+        shortfalls=_shortfalls(f),
+    )
+
+
+def plan_summary(model: CapacityModel, outcome: SolveOutcome, f: PlanFigures) -> Summary:
+    """The summary of a plan: status, objective, NPV and its terms, whole decisions, sizes, solver and times."""
+    d, case = f.data, model.case
+    labels = d.horizon.labels
+    return Summary(
+        name=case.name,
+        status=outcome.status,
+        objective_usd=outcome.objective_usd if outcome.objective_usd is not None else f.npv_usd,
+        horizon=HorizonInfo(d.horizon.start, d.n_periods, d.horizon.months_per_period, d.horizon.discount_rate,
+                            labels[0], labels[-1]),
+        size=SizeInfo(d.n_sites, d.n_models, d.n_tranches, d.n_periods, model.n_variables, model.n_constraints,
+                      int(model.lp.integrality.sum())),
+        solver=SolverInfo(outcome.solver, outcome.detail, round(model.build_seconds, 4),
+                          round(outcome.handoff_seconds, 4), round(outcome.solve_seconds, 4)),
+        economics=economics(f),
+        whole=_whole_decisions(f, outcome) if outcome.is_mip or outcome.relaxed else None,
+        model_file=case.source,
+    )
 
 
 def plan_tables(f: PlanFigures, model: CapacityModel) -> dict[str, pd.DataFrame]:

@@ -6,6 +6,8 @@ its shadow prices are the objective's gain per unit of that scenario's limit div
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -13,7 +15,8 @@ from ..model.scenarios import ScenarioModel, committed_columns, cvar_usd
 from ..model.variables import DIMS
 from ..solvers.outcome import SolveOutcome
 from .figures import PlanFigures, read_figures
-from .plan import PLAN_TABLES, Plan, plan_summary, plan_tables
+from .plan import PLAN_TABLES, Plan, economics, plan_summary, plan_tables
+from .summary import Economics, ScenarioOutcomes, TerminalValueInfo
 
 _DECISIONS = {"build_a": "start AI build", "buy_m": "buy ASICs", "ret_m": "retire ASICs"}
 
@@ -94,29 +97,35 @@ def read_scenario_plan(model: ScenarioModel, outcome: SolveOutcome) -> Plan:
             tables[table].append(frame.assign(scenario=name)[["scenario", *frame.columns]])
     frames = {table: pd.concat(parts, ignore_index=True) for table, parts in tables.items()}
     committed = committed_decisions(model, x)
-    summary = plan_summary(model.members[0], outcome, figures[0])
-    for key in ("npv_usd", "npv_of_cash_flows_usd", "crossover_period", "present_value_usd", "undiscounted_usd",
-                "undiscounted_cash_flow_usd", "commitments_beyond_horizon", "terminal_value"):
-        summary.pop(key, None)
     p = model.probability
-    summary.update({
-        "objective_usd": outcome.objective_usd,
-        "expected_npv_usd": expected,
-        "cvar_usd": float(cvar_usd(npv, p, model.cvar_alpha)),
-        "cvar_alpha": model.cvar_alpha,
-        "risk_weight": model.risk_weight,
-        "npv_by_scenario_usd": {name: float(v) for name, v in zip(model.names, npv)},
-        "probability_by_scenario": {name: float(v) for name, v in zip(model.names, p)},
-        "crossover_period_by_scenario": {name: f.crossover_period for name, f in zip(model.names, figures)},
-        "commit_through": model.members[0].data.horizon.labels[model.commit_through_t],
-        "committed": committed.replace({np.nan: None}).to_dict(orient="records"),
-        "expected_present_value_usd": {
-            term: float(sum(pw * float((f.flows_usd[term].sum(axis=0) * f.data.discount_factor).sum())
-                            for pw, f in zip(p, figures)))
-            for term in figures[0].flows_usd},
-        "size": {**summary["size"], "scenarios": len(model.members)},
-        "build_seconds": round(model.build_seconds, 4),
-    })
+    summary = plan_summary(model.members[0], outcome, figures[0])
+    each = [economics(f) for f in figures]
+    summary.economics = Economics(
+        npv_usd=expected,
+        npv_of_cash_flows_usd=float(p @ [e.npv_of_cash_flows_usd for e in each]),
+        terminal_value=TerminalValueInfo(
+            each[0].terminal_value.method, each[0].terminal_value.ai_life_years, each[0].terminal_value.asic_life_years,
+            float(p @ [e.terminal_value.value_at_horizon_end_usd for e in each]),
+            float(p @ [e.terminal_value.present_value_usd for e in each])),
+        undiscounted_cash_flow_usd=float(p @ [e.undiscounted_cash_flow_usd for e in each]),
+        crossover_period=None,
+        present_value_usd={term: float(p @ [e.present_value_usd[term] for e in each]) for term in each[0].present_value_usd},
+        undiscounted_usd={term: float(p @ [e.undiscounted_usd[term] for e in each]) for term in each[0].undiscounted_usd},
+        commitments_beyond_horizon=each[0].commitments_beyond_horizon,
+    )
+    summary.scenarios = ScenarioOutcomes(
+        expected_npv_usd=expected,
+        cvar_usd=float(cvar_usd(npv, p, model.cvar_alpha)),
+        cvar_alpha=model.cvar_alpha,
+        risk_weight=model.risk_weight,
+        npv_by_scenario_usd={name: float(v) for name, v in zip(model.names, npv)},
+        probability_by_scenario={name: float(v) for name, v in zip(model.names, p)},
+        crossover_period_by_scenario={name: f.crossover_period for name, f in zip(model.names, figures)},
+        commit_through=model.members[0].data.horizon.labels[model.commit_through_t],
+        committed=committed.replace({np.nan: None}).to_dict(orient="records"),
+    )
+    summary.size = dataclasses.replace(summary.size, scenarios=len(model.members))
+    summary.solver = dataclasses.replace(summary.solver, build_seconds=round(model.build_seconds, 4))
     extra = {"committed": committed, "scenario_years": _scenario_years(model, figures)}
     return Plan(model.case.name, outcome.status, expected, frames["site_periods"], frames["miner_periods"],
                 frames["contract_periods"], frames["period_totals"], frames["shadow_prices"], None, summary,

@@ -33,9 +33,9 @@ def frontier_point(case: Case, weight: float) -> FrontierPoint:
     except Exception as exc:  # noqa: BLE001 - a point without a plan is reported as such, the frontier goes on
         status = getattr(exc, "status", "error")
         return FrontierPoint(weight, status, None, None, None, pd.DataFrame())
-    s = plan.summary
-    return FrontierPoint(weight, plan.status, s["expected_npv_usd"], s["cvar_usd"], s["objective_usd"],
-                         plan.extra_tables["committed"])
+    outcomes = plan.summary.scenarios
+    return FrontierPoint(weight, plan.status, outcomes.expected_npv_usd, outcomes.cvar_usd,  # type: ignore[union-attr]
+                         plan.summary.objective_usd, plan.extra_tables["committed"])
 
 
 def risk_frontier(case: Case, weights: Sequence[float], *, map_tasks: MapTasks = serial_map,

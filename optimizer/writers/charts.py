@@ -138,13 +138,14 @@ def _shadow_prices(shadow: pd.DataFrame, months_per_period: int) -> Figure:
     return fig
 
 
-def write_charts(summary: dict, tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
-    """Draw the three PNG charts of a plan into `out_dir`, each written atomically; returns their paths."""
+def write_charts(tables: dict[str, pd.DataFrame], out_dir: Path, *, months_per_period: int,
+                 crossover_period: str | None) -> list[Path]:
+    """Draw the three PNG charts of a plan's tables into `out_dir`, each written atomically; returns their paths."""
     out_dir = Path(out_dir)
-    months = int(summary["horizon"]["months_per_period"])
+    months = int(months_per_period)
     figures = {
         "allocation_by_site.png": _allocation(tables["site_periods"], months),
-        "revenue_mix.png": _revenue_mix(tables["period_totals"], summary.get("crossover_period"), months),
+        "revenue_mix.png": _revenue_mix(tables["period_totals"], crossover_period, months),
         "shadow_prices.png": _shadow_prices(tables["shadow_prices"], months),
     }
     paths = []

@@ -54,8 +54,9 @@ def write_plan(plan: Plan, out_dir: Path, formats: Iterable[str] = ("csv",), *, 
         raise ValueError(f"unknown plan format(s) {', '.join(unknown)}: choose from {', '.join(PLAN_FORMATS)}")
     out_dir = Path(out_dir)
     names = ["summary.json"]
+    summary = plan.summary.to_json()
     with atomic_directory(out_dir) as staging:
-        (staging / "summary.json").write_text(json.dumps(plan.summary, indent=2, default=_json_default) + "\n")
+        (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
         if "csv" in formats:
             for name, frame in plan.tables().items():
                 _csv_safe(frame).to_csv(staging / f"{name}.csv", index=False)
@@ -67,7 +68,7 @@ def write_plan(plan: Plan, out_dir: Path, formats: Iterable[str] = ("csv",), *, 
             write_plan_workbook(plan, staging / "plan.xlsx")
             names.append("plan.xlsx")
         if "json" in formats:
-            document = {"summary": plan.summary,
+            document = {"summary": summary,
                         "tables": {name: _json_records(frame) for name, frame in plan.tables().items()}}
             (staging / "plan.json").write_text(json.dumps(document, indent=1, default=_json_default) + "\n")
             names.append("plan.json")
@@ -75,7 +76,8 @@ def write_plan(plan: Plan, out_dir: Path, formats: Iterable[str] = ("csv",), *, 
             # matplotlib: loaded only when charts are asked for
             from .charts import write_charts
 
-            names += [p.name for p in write_charts(plan.summary, plan.tables(), staging)]
+            names += [p.name for p in write_charts(plan.tables(), staging, months_per_period=plan.summary.horizon
+                                                   .months_per_period, crossover_period=plan.crossover_period)]
     return [out_dir / name for name in names]
 
 

@@ -71,30 +71,29 @@ def _table_sheet(book: Workbook, title: str, frame: pd.DataFrame, freeze: str) -
 def _key_figures(plan: Plan) -> list[tuple[str, object, str, str | None]]:
     """(figure, value, unit, number format) rows of the Summary sheet."""
     s = plan.summary
-    h = s["horizon"]
+    h, money = s.horizon, s.economics
     totals = plan.period_totals
     sites = plan.site_periods
     first, last = totals.iloc[0], totals.iloc[-1]
-    tv = s["terminal_value"]
+    tv = money.terminal_value
     rows: list[tuple[str, object, str, str | None]] = [
         ("Status", plan.status, "", None),
         ("NPV", plan.npv_usd, "USD", _USD),
     ]
-    if tv["method"] != "none":
-        rows += [("NPV of cash flows", s["npv_of_cash_flows_usd"], "USD", _USD),
-                 ("Terminal value, present value", tv["present_value_usd"], f"USD ({tv['method']})", _USD)]
+    if tv.method != "none":
+        rows += [("NPV of cash flows", money.npv_of_cash_flows_usd, "USD", _USD),
+                 ("Terminal value, present value", tv.present_value_usd, f"USD ({tv.method})", _USD)]
     rows += [
-        ("Undiscounted cash flow", s["undiscounted_cash_flow_usd"], "USD", _USD),
+        ("Undiscounted cash flow", money.undiscounted_cash_flow_usd, "USD", _USD),
         ("AI revenue first exceeds mining revenue in", plan.crossover_period or "never in this horizon", "period",
          None),
-        ("Horizon", f"{h['first']} to {h['last']}", f"{h['periods']} periods of {h['months_per_period']} month(s)",
-         None),
-        ("Discount rate", h["discount_rate"], "per year", "0.0%"),
+        ("Horizon", f"{h.first} to {h.last}", f"{h.periods} periods of {h.months_per_period} month(s)", None),
+        ("Discount rate", h.discount_rate, "per year", "0.0%"),
         ("", None, "", None),
         ("Present value by term", None, "", None),
     ]
     for term in TERMS:
-        rows.append((f"  {term.label[0].upper()}{term.label[1:]}", term.sign * s["present_value_usd"][term.name], "USD",
+        rows.append((f"  {term.label[0].upper()}{term.label[1:]}", term.sign * money.present_value_usd[term.name], "USD",
                      _USD))
     revenue_last = last["mining_revenue_usd"] + last["ai_revenue_usd"]
     rows += [
@@ -107,19 +106,19 @@ def _key_figures(plan: Plan) -> list[tuple[str, object, str, str | None]]:
         ("  AI IT MW started (all sites, whole horizon)", sites["ai_started_mw"].sum(), "MW", _MW),
         ("  ASIC IT MW bought", sites["mining_bought_mw"].sum(), "MW", _MW),
         ("  ASIC IT MW retired", sites["mining_retired_mw"].sum(), "MW", _MW),
-        ("  Capex, undiscounted", s["undiscounted_usd"]["capex_usd"], "USD", _USD),
+        ("  Capex, undiscounted", money.undiscounted_usd["capex_usd"], "USD", _USD),
         (f"  AI share of revenue, {last['period']}", last["ai_revenue_usd"] / revenue_last if revenue_last else 0.0,
          "", "0.0%"),
     ]
-    for item in s["commitments_beyond_horizon"]:
+    for item in money.commitments_beyond_horizon:
         rows.append((f"  Revenue of {item['contract']} tranche {item['tranche']} after the horizon (not in NPV)",
                      item["revenue_beyond_horizon_usd"], f"USD over {item['months_beyond_horizon']} months", _USD))
     rows += [
         ("", None, "", None),
-        ("Solver", s["solver"], s.get("solver_detail", ""), None),
-        ("Solve time", s["solve_seconds"], "seconds", "0.00"),
-        ("Variables", s["size"]["variables"], "", "#,##0"),
-        ("Constraints", s["size"]["constraints"], "", "#,##0"),
+        ("Solver", s.solver.name, s.solver.detail, None),
+        ("Solve time", s.solver.solve_seconds, "seconds", "0.00"),
+        ("Variables", s.size.variables, "", "#,##0"),
+        ("Constraints", s.size.constraints, "", "#,##0"),
     ]
     if plan.case is not None and plan.case.source:
         rows.append(("Model file", plan.case.source, "", None))

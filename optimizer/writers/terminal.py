@@ -1,60 +1,221 @@
-"""A plan on the terminal: NPV and its terms, MW to mining vs AI by period, crossover, binding limits."""
+"""A plan on the terminal, in a planner's words: the NPV and why it is what it is, where the MW go by year, site or
+period, what falls short and why, which limits bind and what one more unit is worth, the whole decisions of a
+MILP, and for a scenario plan what is committed now and how each future turns out."""
 from __future__ import annotations
 
+import pandas as pd
+
+from ..model.constraints import REPORTED_DUALS
 from ..model.objective import TERMS
 from ..results import Plan
+from ..results.summary import Summary
+
+VIEWS = ("year", "site", "period")
+_BY_PERIOD_UP_TO = 24  # horizons up to this many periods are shown period by period unless asked otherwise
 
 
 def _musd(value: float) -> str:
     return f"{value / 1e6:,.1f}"
 
 
-def summary_text(plan: Plan) -> str:
-    """A readable summary: NPV and its terms, MW to mining vs AI by period, crossover, binding limits."""
-    s = plan.summary
-    h = s["horizon"]
-    lines = [
-        f"{plan.name}: {plan.status}, {h['periods']} periods {h['first']}..{h['last']}, "
-        f"discount rate {h['discount_rate']:.1%}/yr",
-        f"NPV: {plan.npv_usd:,.0f} USD   (undiscounted cash flow {s['undiscounted_cash_flow_usd']:,.0f} USD)",
-        "",
-        "present value by term, M USD:",
-    ]
+def _price(value: float) -> str:
+    """A shadow price: whole USD when large, three significant digits when small (USD per USD of budget)."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+
+
+def default_view(plan: Plan) -> str:
+    """By period for short horizons, by year for longer ones."""
+    return "period" if plan.summary.horizon.periods <= _BY_PERIOD_UP_TO else "year"
+
+
+def _status_line(s: Summary) -> str:
+    h = s.horizon
+    kind = {1: "monthly", 3: "quarterly"}[h.months_per_period]
+    status = s.status
+    if s.whole is not None and s.whole.problem == "MILP":
+        gap = s.whole.mip_gap
+        status = (f"feasible, not proven optimal: gap {gap:.2%}, best bound {s.whole.best_bound_usd:,.0f} USD"
+                  if s.status == "feasible" else f"optimal (MILP, within a gap of {gap:.2%})")
+    elif s.whole is not None:
+        status += " (LP relaxation: halls, lots and signatures may be fractional)"
+    return (f"{s.name}: {status}; {h.periods} {kind} periods {h.first}..{h.last}, "
+            f"discount rate {h.discount_rate:.1%}/yr")
+
+
+def _npv_lines(s: Summary) -> list[str]:
+    money = s.economics
+    scenario = s.scenarios is not None
+    label = "expected NPV" if scenario else "NPV"
+    lines = [f"{label}: {money.npv_usd:,.0f} USD   (undiscounted cash flow {money.undiscounted_cash_flow_usd:,.0f} "
+             f"USD{', probability-weighted' if scenario else ''})"]
+    capex = money.present_value_usd["capex_usd"]
+    if money.terminal_value.method == "none" and money.npv_usd < 0 < capex:
+        lines.append(f"  why negative: {_musd(capex)} M USD of capex (present value) is counted in full, but revenue "
+                     f"only through {s.horizon.last}; halls and ASICs keep earning after it. Set terminal_value: "
+                     "depreciated (with ai_life_years, asic_life_years) to count what they are still worth then.")
+    lines += ["", f"present value by term, M USD{' (probability-weighted)' if scenario else ''}:"]
     for term in TERMS:
-        sign = "+" if term.sign > 0 else "-"
-        lines.append(f"  {sign} {term.label:<22}{_musd(s['present_value_usd'][term.name]):>12}")
-    tv = s["terminal_value"]
-    if tv["method"] != "none":
-        lines.append(f"  + {'terminal value':<22}{_musd(tv['present_value_usd']):>12}   (not a cash flow: "
-                     f"{_musd(tv['value_at_horizon_end_usd'])} M USD of depreciated capex at the horizon's end)")
-    for item in s["commitments_beyond_horizon"]:
+        lines.append(f"  {'+' if term.sign > 0 else '-'} {term.label:<22}{_musd(money.present_value_usd[term.name]):>12}")
+    tv = money.terminal_value
+    if tv.method != "none":
+        lines.append(f"  + {'terminal value':<22}{_musd(tv.present_value_usd):>12}   (not a cash flow: "
+                     f"{_musd(tv.value_at_horizon_end_usd)} M USD of depreciated capex at the horizon's end)")
+    for item in money.commitments_beyond_horizon:
         lines.append(f"  note: {item['contract']} tranche {item['tranche']} runs {item['months_beyond_horizon']} months "
                      f"past the horizon ({item['mw']:g} MW, {_musd(item['revenue_beyond_horizon_usd'])} M USD revenue "
                      f"not in the NPV)")
-    lines += ["", "period    mining MW   AI MW   AI ready MW   mining rev M$   AI rev M$   cash flow M$"]
-    for row in plan.period_totals.itertuples(index=False):
-        lines.append(f"{row.period:<9}{row.mining_running_mw:>10.1f}{row.ai_delivered_mw:>8.1f}{row.ai_ready_mw:>14.1f}"
-                     f"{_musd(row.mining_revenue_usd):>16}{_musd(row.ai_revenue_usd):>12}{_musd(row.cash_flow_usd):>15}")
-    lines.append("")
-    crossover = plan.crossover_period
-    lines.append(f"AI revenue first exceeds mining revenue in {crossover}" if crossover
-                 else "AI revenue never exceeds mining revenue in this horizon")
-    binding = plan.shadow_prices[plan.shadow_prices["shadow_price"].abs() > 1e-6]
-    if len(binding):
-        lines.append("binding limits (shadow price, present value):")
-        for constraint, group in binding.groupby("constraint", sort=False):
-            unit = {"floor_space": "USD/sqft", "power": "USD/MW", "capex_budget": "USD/USD"}[constraint]
-            where = group.groupby("site", dropna=False)["period"] if constraint != "capex_budget" else None
-            if where is None:
-                lines.append(f"  capex budget: binding in {len(group)} period(s), first {group['period'].iloc[0]}, "
-                             f"up to {group['shadow_price'].max():,.3f} {unit}")
-                continue
-            for site, periods in where:
-                prices = group.loc[periods.index, "shadow_price"]
-                lines.append(f"  {constraint.replace('_', ' ')} at {site}: binding in {len(periods)} period(s) "
-                             f"from {periods.iloc[0]}, up to {prices.max():,.2f} {unit}")
+    for short in money.shortfalls:
+        lines.append(f"  shortfall: {short.contract} tranche {short.tranche} at {short.site} is up to "
+                     f"{short.short_mw:g} MW short in {short.periods} period(s) {short.first}..{short.last}: "
+                     f"{_musd(short.penalty_usd)} M USD of penalties ({_musd(short.penalty_present_value_usd)} M "
+                     f"present value); why: {short.why}")
+    return lines
+
+
+def _view(plan: Plan, by: str) -> list[str]:
+    """MW and money by year, site or period, with a total row: MW are averages over the rows' periods, USD sums."""
+    sites = plan.site_periods.copy()
+    sites["year"] = sites["period"].str[:4]
+    sites["ai_delivered_mw"] = sites["ai_contract_mw"] + sites["ai_spot_mw"]
+    sites["ai_revenue_usd"] = sites["contract_revenue_usd"] + sites["spot_revenue_usd"]
+    mw = ["mining_installed_mw", "mining_running_mw", "ai_ready_mw", "ai_delivered_mw"]
+    usd = ["mining_revenue_usd", "ai_revenue_usd", "capex_usd", "cash_flow_usd"]
+    per_period = sites.groupby(["period", "year", "site"], sort=True)[mw + usd].sum().reset_index()
+    if by == "site":
+        rows = per_period.groupby("site", sort=False).agg({**{c: "mean" for c in mw}, **{c: "sum" for c in usd}})
+        rows = rows.reindex(list(dict.fromkeys(plan.site_periods["site"])))
     else:
-        lines.append("no floor-space, power or budget limit binds")
-    lines.append(f"solved by {s['solver']} in {s['solve_seconds']:.2f} s (build {s['build_seconds']:.2f} s), "
-                 f"{s['size']['variables']} variables, {s['size']['constraints']} constraints")
+        totals = per_period.groupby(["period", "year"], sort=True)[mw + usd].sum().reset_index()
+        rows = totals.groupby(by, sort=True).agg({**{c: "mean" for c in mw}, **{c: "sum" for c in usd}})
+    whole = per_period.groupby("period")[mw + usd].sum()
+    total = pd.Series({**{c: whole[c].mean() for c in mw}, **{c: whole[c].sum() for c in usd}}, name="total")
+    header = (f"{by:<14}{'mining MW':>10}{'running':>9}{'AI ready':>9}{'AI used':>9}{'mining M$':>11}{'AI M$':>9}"
+              f"{'capex M$':>10}{'cash M$':>10}")
+    note = {"year": "MW: means over each year's periods", "site": "MW: means over the horizon",
+            "period": "MW in each period"}[by]
+    lines = [f"by {by} (IT MW installed, running, AI ready and AI delivered; {note}; USD sums):", header]
+    for name, row in [*rows.iterrows(), ("total", total)]:
+        lines.append(f"{str(name):<14}{row.mining_installed_mw:>10.1f}{row.mining_running_mw:>9.1f}"
+                     f"{row.ai_ready_mw:>9.1f}{row.ai_delivered_mw:>9.1f}{_musd(row.mining_revenue_usd):>11}"
+                     f"{_musd(row.ai_revenue_usd):>9}{_musd(row.capex_usd):>10}{_musd(row.cash_flow_usd):>10}")
+    return lines
+
+
+def _binding_lines(plan: Plan) -> list[str]:
+    """Limits that bind, by family and site: in how many periods, and what one more unit for one period is worth."""
+    shadow = plan.shadow_prices
+    binding = shadow[shadow["shadow_price"].abs() > 1e-6]
+    if not len(binding):
+        return ["no floor-space, power or budget limit binds"]
+    lines = ["binding limits: what one more unit, for one period, adds to the NPV (present value, and in that "
+             "period's money):"]
+    for constraint, group in binding.groupby("constraint", sort=False):
+        dual = REPORTED_DUALS[constraint]
+        keys = ["scenario", "site"] if "scenario" in group else ["site"]
+        for key, rows in group.groupby(keys, dropna=False, sort=False):
+            where = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)) if pd.notna(k))
+            best = rows.loc[rows["shadow_price"].abs().idxmax()]
+            place = f" at {where}" if where else ""
+            lines.append(f"  {dual.label}{place}: binds in {len(rows)} period(s) from {rows['period'].iloc[0]}; up to "
+                         f"{_price(best.shadow_price)} {dual.unit} ({_price(best.shadow_price_in_period_usd)} in "
+                         f"{best.period}'s money)")
+    return lines
+
+
+def _whole_lines(s: Summary) -> list[str]:
+    whole = s.whole
+    if whole is None:
+        return []
+    lines = [f"whole decisions ({whole.problem}; shadow prices from {whole.shadow_prices_from}):"]
+    for hall in whole.ai_halls_started:
+        lines.append(f"  start {hall['halls']:g} AI hall(s) of {hall['hall_mw']:g} MW at {hall['site']} in "
+                     f"{hall['period']} ({hall['mw']:g} MW)")
+    for lot in whole.asic_lots_bought:
+        lines.append(f"  buy {lot['lots']:g} lot(s) of {lot['lot_mw']:g} MW of {lot['model']} for {lot['site']} in "
+                     f"{lot['period']} ({lot['mw']:g} MW)")
+    explained = {d["contract"]: d for d in s.contract_decisions or []}
+    for contract in whole.optional_contracts:
+        words = "sign" if contract["signed"] else "do not sign"
+        detail = explained.get(contract["contract"])
+        if detail is None:
+            worth = "; --explain-decisions shows what it adds"
+        elif detail["npv_added_usd"] is None:
+            worth = f"; the other choice has no plan ({detail['flipped_plan']})"
+        else:
+            worth = f"; signing it adds {detail['npv_added_usd']:,.0f} USD to the objective"
+        lines.append(f"  {words} optional contract {contract['contract']}{worth}")
+    if whole.lp_relaxation_objective_usd is not None:
+        lumps = whole.lp_relaxation_objective_usd - s.objective_usd
+        lines.append(f"  with fractional halls, lots and signatures the objective would be "
+                     f"{whole.lp_relaxation_objective_usd:,.0f} USD: whole decisions cost {lumps:,.0f} USD")
+    return lines
+
+
+def _scenario_lines(plan: Plan) -> list[str]:
+    s = plan.summary
+    outcomes = s.scenarios
+    if outcomes is None:
+        return []
+    lines = [f"committed now (the same in every scenario, through {outcomes.commit_through}):"]
+    committed = plan.extra_tables["committed"]
+    if not len(committed):
+        lines.append("  nothing: every investment can wait until after the commitment period")
+    for row in committed.itertuples(index=False):
+        if row.contract is not None and pd.notna(row.contract):
+            lines.append(f"  {row.decision} {row.contract}")
+            continue
+        what = f" {row.model}" if row.model is not None and pd.notna(row.model) else ""
+        units = (f" ({row.whole_units:g} x {row.unit_mw:g} MW)" if row.whole_units is not None and
+                 pd.notna(row.whole_units) else "")
+        lines.append(f"  {row.decision}{what} at {row.site} in {row.period}: {row.mw:,.1f} MW{units}")
+    alpha = outcomes.cvar_alpha
+    lines += ["", f"expected NPV {outcomes.expected_npv_usd:,.0f} USD; CVaR (mean of the worst {1 - alpha:.0%}) "
+                  f"{outcomes.cvar_usd:,.0f} USD; objective weights CVaR by {outcomes.risk_weight:g}"]
+    order = sorted(outcomes.npv_by_scenario_usd, key=outcomes.npv_by_scenario_usd.get)  # type: ignore[arg-type]
+    years = plan.extra_tables["scenario_years"]
+    year_list = sorted(years["year"].unique())
+    lines.append("by scenario, worst first: NPV M USD, probability, then mean IT MW mining / AI ready by year")
+    lines.append(f"{'scenario':<14}{'NPV':>10}{'p':>7}" + "".join(f"{y:>14}" for y in year_list))
+    for name in order:
+        rows = years[years["scenario"] == name].set_index("year")
+        cells = "".join(f"{rows.loc[y, 'mining_installed_mw']:>7.0f}/{rows.loc[y, 'ai_ready_mw']:<6.0f}"
+                        for y in year_list)
+        lines.append(f"{name:<14}{_musd(outcomes.npv_by_scenario_usd[name]):>10}"
+                     f"{outcomes.probability_by_scenario[name]:>7.1%}" + cells)
+    voi = s.value_of_information
+    if voi is not None:
+        vss = voi["vss_usd"]
+        vss_text = (f"{vss:,.0f} USD" if not isinstance(vss, str) else
+                    f"unbounded (the mean-value plan cannot serve {', '.join(voi['vss_infeasible_scenarios'])})")
+        lines += ["", f"value of information (risk-neutral): EVPI {voi['evpi_usd']:,.0f} USD = what knowing the "
+                      "future before committing would add; VSS " + vss_text + " = what planning for these scenarios "
+                      "adds over planning for their average"]
+    return lines
+
+
+def summary_text(plan: Plan, by: str | None = None) -> str:
+    """The plan as text; `by` ("year", "site" or "period") chooses the MW and money view (default: by period up to
+    24 periods, else by year). A scenario plan shows its committed decisions and outcomes instead."""
+    s = plan.summary
+    lines = [_status_line(s), *_npv_lines(s), ""]
+    if s.scenarios is None:
+        lines += _view(plan, by or default_view(plan))
+        crossover = s.economics.crossover_period
+        lines += ["", f"AI revenue first exceeds mining revenue in {crossover}" if crossover
+                  else "AI revenue never exceeds mining revenue in this horizon"]
+    else:
+        lines += _scenario_lines(plan)
+    whole = _whole_lines(s)
+    lines += [*([""] + whole if whole else []), "", *_binding_lines(plan)]
+    size = s.size
+    scenarios = f", {size.scenarios} scenarios" if size.scenarios > 1 else ""
+    lines.append(f"solved by {s.solver.name} in {s.solver.solve_seconds:.2f} s (build {s.solver.build_seconds:.2f} s, "
+                 f"hand-off {s.solver.handoff_seconds:.2f} s), {size.variables:,} variables "
+                 f"({size.integer_variables:,} integer), {size.constraints:,} constraints{scenarios}")
     return "\n".join(lines)
+
+
+def npv_line(plan: Plan) -> str:
+    """One line: the NPV (expected NPV of a scenario plan) and the status."""
+    label = "expected NPV" if plan.summary.scenarios is not None else "NPV"
+    return f"{label}: {plan.npv_usd:,.0f} USD ({plan.status})"
