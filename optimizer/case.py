@@ -10,6 +10,7 @@ import pandas as pd
 
 from .errors import InputError, InputProblem
 from .fundamentals import FOURTH_HALVING, FOURTH_HALVING_LABEL
+from .futures.settings import GenerationSettings, read_generation_settings
 from .horizon import Horizon, parse_month
 from .limits import MAX_MODEL_CELLS, MAX_PERIODS
 from .readers.csv_folder import RawTable, read_csv_folder
@@ -20,7 +21,8 @@ from .validate import Inputs, validate_tables
 
 SOLVERS = ("highs", "cbc")
 _MODEL_KEYS = {"name", "description", "inputs", "start", "periods", "months_per_period", "discount_rate", "solver",
-               "terminal_value", "ai_life_years", "asic_life_years", "halving_months", "scenarios"}
+               "terminal_value", "ai_life_years", "asic_life_years", "halving_months", "scenarios",
+               "scenario_generation"}
 _SCENARIO_KEYS = {"commit_through", "risk"}
 _RISK_KEYS = {"cvar_alpha", "weight"}
 TERMINAL_VALUES = ("none", "depreciated")
@@ -76,6 +78,7 @@ class Case:
     source: str | None = None
     options: ModelOptions = field(default_factory=ModelOptions)
     scenario_settings: ScenarioSettings = field(default_factory=ScenarioSettings)
+    generation: GenerationSettings = field(default_factory=GenerationSettings)  # `capopt scenarios` settings
 
     @classmethod
     def from_tables(cls, tables: dict[str, pd.DataFrame], *, start: str, periods: int, months_per_period: int = 1,
@@ -340,7 +343,8 @@ def _validated(name: str, source: str, data: dict, horizon: Horizon, options: Mo
     is wrong."""
     halving, halving_problems = _halving_months(source, data)
     scenario_settings, scenario_problems = _scenario_settings(source, data, horizon)
-    problems = problems + halving_problems + scenario_problems
+    generation, generation_problems = read_generation_settings(data, source)
+    problems = problems + halving_problems + scenario_problems + generation_problems
     inputs = validate_tables(raw, horizon, read_problems=problems, contract_end_beyond_horizon=options.depreciated,
                              halving_months=halving)
     _check_model_size(source, horizon, inputs)
@@ -348,7 +352,7 @@ def _validated(name: str, source: str, data: dict, horizon: Horizon, options: Mo
         raise InputError([*inputs.warnings, InputProblem(source, "scenarios is set, but there is no scenarios table "
                                                          "(scenarios.csv or a 'scenarios' sheet with rows)",
                                                          column="scenarios")])
-    return Case(name, horizon, inputs, solver, path, options, scenario_settings)
+    return Case(name, horizon, inputs, solver, path, options, scenario_settings, generation)
 
 
 def load(path: str | Path) -> Case:

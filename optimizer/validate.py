@@ -538,3 +538,34 @@ def resolve_scenario_values(periods: pd.DataFrame, scenarios: pd.DataFrame, scen
                           (derived & ~rederive & np.isnan(own["hashprice_usd_per_ph_day"])) | rederive,
                           values["ai_spot_price_usd_per_kw_month"], values["ai_spot_max_mw"],
                           values["energy_price_factor"]), problems
+
+
+def validate_scenario_tables(raw: dict[str, RawTable], inputs: Inputs, horizon: Horizon) -> ScenarioValues:
+    """A scenario set given apart from the case (e.g. written by `capopt scenarios`): its `scenarios` and
+    `scenario_periods` tables checked like the case's own and resolved against the case's periods table;
+    `InputError` listing every problem."""
+    checker = _Checker(horizon, False, inputs.halving_months)
+    typed = {name: checker.typed(raw[name], TABLE_BY_NAME[name]) for name in ("scenarios", "scenario_periods")
+             if name in raw}
+    if "scenarios" not in typed:
+        raise InputError([InputProblem("scenarios", "no scenarios table")])
+    known = {"scenarios.scenario": _known_keys(raw, typed, "scenarios.scenario")}
+    if "scenario_periods" in typed:
+        checker.check_references(raw["scenario_periods"], TABLE_BY_NAME["scenario_periods"],
+                                 typed["scenario_periods"], known)
+    _check_probabilities(checker, raw["scenarios"], typed["scenarios"])
+    if len(typed["scenarios"]) == 0:
+        checker.add(raw["scenarios"], "table 'scenarios' has no rows")
+    if any(not p.warning for p in checker.problems):
+        raise InputError(_in_file_order(checker.problems))
+    scenarios = typed["scenarios"].reset_index(drop=True)
+    scenario_periods = typed.get("scenario_periods", pd.DataFrame(
+        columns=[c.name for c in TABLE_BY_NAME["scenario_periods"].columns])).reset_index(drop=True)
+    scenario_periods["period_t"] = _period_indexes(scenario_periods["period"], checker)
+    values, problems = resolve_scenario_values(inputs.periods, scenarios, scenario_periods, horizon,
+                                               inputs.halving_months)
+    for i, message, column in problems:
+        checker.add(raw["scenario_periods"], message, i, column)
+    if any(not p.warning for p in checker.problems):
+        raise InputError(_in_file_order(checker.problems))
+    return values

@@ -16,7 +16,7 @@ from optimizer.errors import InputProblem
 from optimizer.fundamentals import hashprice_usd_per_ph_day, month_number, subsidy_btc_per_block
 from optimizer.futures import defaults
 from optimizer.futures.generate import generate_scenarios
-from optimizer.futures.reduce import reduce_paths, scenario_hashprice, sweep_scenarios
+from optimizer.futures.reduce import reduce_paths, scenario_hashprice
 from optimizer.futures.settings import GenerationSettings, read_generation_settings
 from optimizer.futures.simulate import generate_paths
 from optimizer.futures.fit import fit_defaults, fit_hashrate
@@ -26,7 +26,6 @@ from optimizer.futures.history import (DIFFICULTY_SOURCE, EPOCHS_SOURCE, HISTORY
 from optimizer.futures.reduce import SCENARIO_PERIOD_COLUMNS, kmedoids
 from optimizer.futures.settings import BootstrapSettings, FeeSettings, GbmSettings, HashrateSettings
 from optimizer.horizon import Horizon
-from optimizer.sweep import read_scenario_file
 from optimizer.writers.fan_chart import fan_chart
 
 SOURCE = "models/example.yaml"
@@ -418,21 +417,6 @@ def test_medoid_scenarios_are_simulated_paths_with_adjusted_probabilities() -> N
     assert mean_path["max_relative_deviation"] == pytest.approx(achieved, abs=1e-9)
     assert achieved <= max(mean_path["tolerance_used"], 0) + 1e-9
     assert achieved <= mean_path["max_relative_deviation_at_shares_of_paths"] + 1e-12
-
-
-@pytest.mark.parametrize("months_per_period", [1, 3])
-def test_sweep_file_sets_each_period_hashprice_of_each_scenario(tmp_path, months_per_period: int) -> None:
-    horizon = Horizon("2027-01", 48 // months_per_period, months_per_period)
-    paths = example_paths(300, 5, horizon=horizon)
-    reduced = reduce_paths(paths, 4)
-    target = tmp_path / "sweep_scenarios.csv"
-    sweep_scenarios(reduced, paths).to_csv(target, index=False, float_format="%.17g")
-    rows = read_scenario_file(target)
-    expected = _written_hashprice(reduced, paths)
-    assert len(rows) == 4
-    for row, values in zip(rows, expected):
-        assert list(row) == [f"set:hashprice[{p}:{p}]" for p in horizon.labels]
-        np.testing.assert_allclose(list(row.values()), values, rtol=1e-11)
 
 
 def test_kmedoids_finds_well_separated_groups() -> None:

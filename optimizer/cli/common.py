@@ -1,7 +1,9 @@
 """What every command shares: loading a model file, and reporting bad input (exit 2) on stderr."""
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from typing import NoReturn
 
 import click
@@ -28,3 +30,14 @@ def load_case(model_file: str) -> Case:
     for warning in case.warnings:
         click.echo(str(warning), err=True)
     return case
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for `total` steps; yields the function to call with the steps just done."""
+    if not enabled or total == 0:
+        yield lambda steps: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True,
+                           width=30) as bar:
+        yield bar.update

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import click
 
+from ..errors import InputError
 from ..sweep.breakeven import NoBreakeven, find_breakeven, parse_decision
 from ..sweep.figures import result_columns
 from ..sweep.params import parse_key
 from ..sweep.runner import run_sweep
-from ..sweep.specs import SpecError, build_scenarios, parse_vary, read_scenario_file
-from .common import load_case
+from ..sweep.specs import (SpecError, build_scenarios, is_future_set, parse_vary, read_future_set,
+                           read_scenario_file)
+from .common import fail_input, load_case
 
 _VARY_HELP = ("Parameter values: KEY=LOW:HIGH:N (grid), KEY=A,B,C (list), KEY=X, or KEY=LOW~HIGH (random, with "
               "--samples). KEY is GROUP (a multiplier) or set:GROUP (an absolute value), optionally with a window "
@@ -80,7 +82,11 @@ def sweep(model_file: str, varies: tuple[str, ...], scenario_file: str | None, s
         if resume and overwrite:
             raise SpecError("--resume and --overwrite exclude each other")
         axes = [parse_vary(spec) for spec in varies]
-        file_rows = read_scenario_file(scenario_file, ignore=result_columns(case, [])) if scenario_file else None
+        file_rows = None
+        if scenario_file and is_future_set(scenario_file):  # a scenario set of `capopt scenarios`: one row each
+            case, file_rows = read_future_set(scenario_file, case)
+        elif scenario_file:
+            file_rows = read_scenario_file(scenario_file, ignore=result_columns(case, []))
         if not axes and file_rows is None:
             raise SpecError("nothing to vary: give --vary KEY=VALUES (e.g. hashprice=0.5:1.5:11) or --scenarios FILE")
         scenarios = build_scenarios(axes, samples=samples, seed=seed, file_rows=file_rows)
@@ -93,6 +99,8 @@ def sweep(model_file: str, varies: tuple[str, ...], scenario_file: str | None, s
     except SpecError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except InputError as error:
+        fail_input(error)
     except OSError as exc:
         click.echo(f"error: cannot write the sweep's results: {exc.strerror or exc}", err=True)
         sys.exit(1)

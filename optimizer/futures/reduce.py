@@ -281,13 +281,3 @@ def scenario_hashprice(reduced: Reduced, paths: Paths) -> pd.DataFrame:
     subsidy = np.tile(paths.block_subsidy_btc, len(reduced.names))
     return table.assign(hashprice_usd_per_ph_day=hashprice_usd_per_ph_day(
         table["btc_price_usd"], table["network_hashrate_eh_s"], subsidy, table["fees_btc_per_block"]))
-
-
-def sweep_scenarios(reduced: Reduced, paths: Paths) -> pd.DataFrame:
-    """The scenarios as a `capopt sweep --scenarios` file: one row per scenario (in the order of `reduced.names`),
-    one column `set:hashprice[P:P]` per period P with the hashprice the scenario's fundamentals give."""
-    wide = scenario_hashprice(reduced, paths).pivot(index="scenario", columns="period",
-                                                    values="hashprice_usd_per_ph_day")
-    wide = wide.loc[reduced.names, paths.labels]
-    wide.columns = [f"set:hashprice[{label}:{label}]" for label in paths.labels]
-    return wide.reset_index(drop=True)

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..case import Case
 from ..solvers.outcome import SolveOutcome
-from .information import MapTasks, serial_map
+from .executors import MapTasks, serial_map
 from .solves import first_plan, plan_model, solve_model
 
 

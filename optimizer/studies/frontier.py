@@ -11,7 +11,7 @@ import pandas as pd
 from ..case import Case
 from ..results import Plan
 from ..results.solve_case import solve_scenarios
-from .information import MapTasks, serial_map
+from .executors import MapTasks, serial_map
 
 
 @dataclass

@@ -13,7 +13,7 @@ process pool or a Dask cluster), and `progress` is called after each.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -23,15 +23,8 @@ from ..case import Case
 from ..errors import NoPlanError
 from ..model import build_model
 from ..model.data import model_data
+from .executors import MapTasks, serial_map
 from .solves import committed_decisions, plan_model, scenario_alone, scenario_alone_with, solve_model, with_decisions
-
-MapTasks = Callable[[Callable, Iterable], Iterable]
-
-
-def serial_map(function: Callable, items: Iterable) -> Iterable:
-    """Run tasks one after the other in this process."""
-    return map(function, items)
-
 
 @dataclass
 class ValueOfInformation:

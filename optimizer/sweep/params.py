@@ -7,9 +7,13 @@ A parameter key names a group, optionally a window of periods, and optionally `s
     set:discount_rate         the annual discount rate itself (0.08 = 8 %/yr)
     set:capex_budget[:2027-12]  new capex money (USD) in every period through 2027-12
 
-Windows apply to the groups that vary by period. Within one scenario the parameters apply group by group,
-absolute values before multipliers and whole-horizon before windowed ones, so `set:hashprice=40` with
-`hashprice[2029-01:]=0.5` means 40 USD/PH/day, halved from 2029-01.
+    btc_price[2028-01:]       multiplier of the bitcoin price from 2028-01 on: a derived hashprice follows it
+    set:future=3              the 3rd scenario of the case's scenarios table (or of a `--scenarios` scenario set)
+
+Windows apply to the groups that vary by period. Within one scenario the parameters apply group by group, in the
+order of `GROUPS` (a future first, then the fundamentals, after which the hashprice of every period that derives it
+is derived again, then the rest), absolute values before multipliers and whole-horizon before windowed ones, so
+`set:hashprice=40` with `hashprice[2029-01:]=0.5` means 40 USD/PH/day, halved from 2029-01.
 """
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ import pandas as pd
 
 from ..case import Case
 from ..horizon import Horizon, parse_month
+from ..limits import MAX_CASE_SCENARIOS
+from ..validate import periods_hashprice
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,15 @@ class Group:
 
 
 GROUPS: dict[str, Group] = {g.name: g for g in (
+    Group("future", "one scenario of the case's scenarios table, by its row number (1 = the first): its hashprice, "
+          "spot AI price and MW and energy price factor per period", "row number", False, minimum=1.0,
+          maximum=MAX_CASE_SCENARIOS + 1),
+    Group("btc_price", "bitcoin price (periods.btc_price_usd); derived hashprices follow it", "USD", True,
+          minimum_exclusive=True),
+    Group("network_hashrate", "network hashrate (periods.network_hashrate_eh_s); derived hashprices follow it",
+          "EH/s", True, minimum_exclusive=True),
+    Group("fees", "transaction fees per block (periods.fees_btc_per_block); derived hashprices follow them",
+          "BTC per block", True),
     Group("hashprice", "mining revenue per PH/s per day (periods.hashprice_usd_per_ph_day)", "USD/PH/day", True),
     Group("energy_price", "facility energy price of every site (sites and site_periods energy_price_usd_per_mwh)",
           "USD/MWh", True),
@@ -68,6 +83,9 @@ GROUPS: dict[str, Group] = {g.name: g for g in (
           minimum=-1.0, maximum=10.0, minimum_exclusive=True),
 )}
 
+_GROUP_ORDER = {name: k for k, name in enumerate(GROUPS)}
+FUNDAMENTAL_COLUMNS = {"btc_price": "btc_price_usd", "network_hashrate": "network_hashrate_eh_s",
+                       "fees": "fees_btc_per_block"}
 _KEY = re.compile(r"^(set:)?([a-z_]+)(?:\[([^\]:]*):([^\]:]*)\])?$")
 
 
@@ -88,8 +106,9 @@ class ParamKey:
 
     @property
     def order(self) -> tuple:
-        """Application order within a scenario: by group, absolute before multiplier, whole horizon first."""
-        return (self.group, not self.absolute, bool(self.first or self.last), self.text)
+        """Application order within a scenario: by group (in GROUPS' order), absolute before multiplier, whole
+        horizon first."""
+        return (_GROUP_ORDER[self.group], not self.absolute, bool(self.first or self.last), self.text)
 
     def check(self, value: float) -> str | None:
         """None if `value` is valid for this key (a multiplier >= 0 or a valid absolute value), else why not."""
@@ -134,12 +153,34 @@ def parse_key(text: str) -> ParamKey:
 
 def check_params(case: Case, params: Mapping[str, float]) -> None:
     """ValueError if a key is unknown, a value invalid, or a window end not a period of the case's horizon."""
+    groups = set()
     for text, value in params.items():
         key = parse_key(text)
         problem = key.check(float(value))
         if problem:
             raise ValueError(f"{key.text}: {problem}")
-        key.period_mask(case.horizon)
+        if not key.period_mask(case.horizon).any():
+            raise ValueError(f"{key.text}: the window holds no period (its start is after its end)")
+        if key.group == "future":
+            _check_future(case, key, float(value))
+        if key.group in FUNDAMENTAL_COLUMNS and not (case.inputs.periods["hashprice_derived"].to_numpy(bool)
+                                                     & key.period_mask(case.horizon)).any():
+            raise ValueError(f"{key.text}: every period of it gives its hashprice, so it is not derived from "
+                             f"{FUNDAMENTAL_COLUMNS[key.group]} and {key.group} changes nothing (vary hashprice)")
+        groups.add(key.group)
+    if "future" in groups and groups & set(FUNDAMENTAL_COLUMNS):
+        raise ValueError("a future sets the hashprice of every period; it cannot be combined with btc_price, "
+                         "network_hashrate or fees (vary the hashprice instead)")
+
+
+def _check_future(case: Case, key: ParamKey, value: float) -> None:
+    values = case.inputs.scenario_values
+    if not key.absolute:
+        raise ValueError("future takes a scenario's row number with set:, e.g. set:future=3")
+    if values is None:
+        raise ValueError("future needs scenarios: a scenarios table in the case, or --scenarios scenarios.csv")
+    if value != int(value) or not 1 <= value <= len(values.names):
+        raise ValueError(f"set:future must be a row number from 1 to {len(values.names)}, found {value:g}")
 
 
 def _change(values: np.ndarray, key: ParamKey, value: float, mask: np.ndarray | None = None) -> np.ndarray:
@@ -176,7 +217,8 @@ def _site_periods_frame(case_inputs, horizon: Horizon, matrices: dict[str, np.nd
 
 
 def apply_scenario(case: Case, params: Mapping[str, float]) -> Case:
-    """A copy of `case` with every parameter applied; `case` itself is not changed.
+    """A copy of `case` with every parameter applied, as one deterministic future (a case's scenario tables are used
+    only through `set:future`); `case` itself is not changed.
 
     Site-period groups (grid_mw, energy_price) are written out as a full site_periods table, so windows apply
     to every site and period whatever the original overrides were.
@@ -193,7 +235,23 @@ def apply_scenario(case: Case, params: Mapping[str, float]) -> Case:
 
     for key, value in sorted(((parse_key(k), float(v)) for k, v in params.items()), key=lambda kv: kv[0].order):
         mask = key.period_mask(horizon)
-        if key.group == "hashprice":
+        if key.group == "future":
+            future = inputs.scenario_values.row(int(value) - 1)  # type: ignore[union-attr]
+            periods = table("periods")
+            for column in ("hashprice_usd_per_ph_day", "ai_spot_price_usd_per_kw_month", "ai_spot_max_mw"):
+                periods[column] = getattr(future, column)
+            periods["hashprice_derived"] = future.hashprice_derived
+            site_period = site_period or {c: _site_period_matrix(inputs, c, horizon)
+                                          for c in ("grid_mw", "energy_price_usd_per_mwh")}
+            site_period["energy_price_usd_per_mwh"] = (site_period["energy_price_usd_per_mwh"]
+                                                       * future.energy_price_factor[None, :])
+        elif key.group in FUNDAMENTAL_COLUMNS:
+            periods = table("periods")
+            column = FUNDAMENTAL_COLUMNS[key.group]
+            periods[column] = _change(periods[column].fillna(0.0) if key.group == "fees" else periods[column],
+                                      key, value, mask)
+            periods["hashprice_usd_per_ph_day"] = periods_hashprice(periods, horizon, inputs.halving_months)
+        elif key.group == "hashprice":
             periods = table("periods")
             periods["hashprice_usd_per_ph_day"] = _change(periods["hashprice_usd_per_ph_day"], key, value, mask)
         elif key.group == "ai_spot_price":
@@ -227,4 +285,6 @@ def apply_scenario(case: Case, params: Mapping[str, float]) -> Case:
             horizon = Horizon(horizon.start, horizon.periods, horizon.months_per_period, float(rate))
     if site_period:
         tables["site_periods"] = _site_periods_frame(inputs, horizon, site_period)
-    return dataclasses.replace(case, inputs=dataclasses.replace(inputs, **tables), horizon=horizon)
+    # a sweep solves one future at a time: the scenario tables served `future`, the case is now deterministic
+    return dataclasses.replace(case, inputs=dataclasses.replace(inputs, **tables, scenario_values=None),
+                               horizon=horizon)

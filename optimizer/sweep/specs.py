@@ -11,6 +11,7 @@ The scenarios are every combination of the scenario-file rows, the grid and list
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -23,6 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..case import Case
+from ..errors import InputError
+from ..readers.csv_folder import read_csv_file
+from ..validate import validate_scenario_tables
 from .params import ParamKey, parse_key
 
 MAX_SCENARIOS = 1_000_000
@@ -199,3 +204,35 @@ def neighbour_order(scenarios: Sequence[Mapping[str, float]], greedy_limit: int 
         left[nxt] = False
         current = matrix[nxt]
     return order
+
+
+def is_future_set(path: str | Path) -> bool:
+    """True if `path` is a scenario set of the formulation's section C (a `scenarios.csv` with `scenario` and
+    `probability` columns, its `scenario_periods.csv` beside it), as `capopt scenarios` writes."""
+    path = Path(path)
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return False
+    try:
+        header = pd.read_csv(path, nrows=0).columns
+    except (ValueError, OSError, pd.errors.ParserError):
+        return False
+    return {"scenario", "probability"} <= {str(c).strip() for c in header}
+
+
+def read_future_set(path: str | Path, case: Case) -> tuple[Case, list[dict[str, float]]]:
+    """The case with the futures of a section-C scenario set (validated against its horizon and periods), and one
+    sweep scenario per future: `set:future` = its row number. `InputError` if a table is bad."""
+    path = Path(path)
+    raw, problems = {}, []
+    for name, file in (("scenarios", path), ("scenario_periods", path.with_name("scenario_periods.csv"))):
+        if name == "scenario_periods" and not file.exists():
+            continue
+        table, file_problems = read_csv_file(file, name)
+        problems += file_problems
+        if table is not None:
+            raw[name] = table
+    if any(not p.warning for p in problems):
+        raise InputError(problems)
+    values = validate_scenario_tables(raw, case.inputs, case.horizon)
+    futures = dataclasses.replace(case, inputs=dataclasses.replace(case.inputs, scenario_values=values))
+    return futures, [{"set:future": float(k + 1)} for k in range(len(values.names))]

@@ -27,11 +27,16 @@ META_JSON = "sweep.json"
 
 
 def case_fingerprint(case: Case) -> str:
-    """A hash of everything that defines the case's LP: horizon, options and every input table."""
+    """A hash of everything that defines the case's model: horizon, options, every input table and its futures."""
     digest = hashlib.sha1(repr((case.horizon, case.options)).encode())
-    for name in ("sites", "miners", "fleet", "contracts", "periods", "site_periods"):
+    for name in ("sites", "miners", "fleet", "contracts", "periods", "site_periods", "scenarios"):
         digest.update(name.encode())
         digest.update(getattr(case.inputs, name).to_csv(index=False).encode())
+    futures = case.inputs.scenario_values
+    if futures is not None:
+        for array in (futures.hashprice_usd_per_ph_day, futures.ai_spot_price_usd_per_kw_month,
+                      futures.ai_spot_max_mw, futures.energy_price_factor):
+            digest.update(array.tobytes())
     return digest.hexdigest()[:16]
 
 
