@@ -38,6 +38,9 @@ LATE_IMPORTS = {
     ("sweep/runner.py", "writers.sweep_charts"): "matplotlib, only when a sweep draws its charts",
     ("cli/plan.py", "writers.charts"): "matplotlib, only for capopt plot",
     ("cli/workbooks.py", "writers.input_workbook"): "openpyxl, only for template and convert",
+    ("cli/studies.py", "writers.fan_chart"): "matplotlib, only for capopt scenarios",
+    ("cli/studies.py", "writers.study_files"): "matplotlib, only for capopt scenarios and frontier",
+    ("cli/studies.py", "writers.scenario_charts"): "matplotlib, only for capopt frontier",
 }
 
 
