@@ -49,6 +49,7 @@ def test_hall_rounds_down_when_the_second_hall_does_not_pay():
     assert plan.summary.whole.ai_halls_started == [{"site": "A", "period": START, "halls": 1, "hall_mw": 20.0,
                                                  "mw": 20.0}]
     assert value(plan.site_periods, "ai_halls_started", site="A", period=START) == 1
+    assert plan.summary.whole.lp_relaxation_objective_usd == pytest.approx(720_000, abs=1.0)  # halls cost 240,000
     relaxed = _solve(_spot_case(40_000.0), relax=True)
     assert relaxed.npv_usd == pytest.approx(720_000, abs=1.0)
     assert relaxed.summary.whole.problem == "LP relaxation of a MILP"

@@ -1,9 +1,10 @@
 """Build, solve and read a case: the plan `optimizer.solve` returns."""
 from __future__ import annotations
 
-from ..case import Case
+from ..case import Case, SolverSettings
 from ..errors import NoPlanError
 from ..model import build_model
+from ..model.lp import LinearProgram
 from ..model.scenarios import build_scenario_model
 from ..solvers import run_solver
 from ..solvers.diagnose import explain_no_plan
@@ -22,7 +23,7 @@ def solve(case: Case, *, solver: str | None = None, time_limit_s: float | None =
     outcome = run_solver(model.lp, settings, relax=relax, name=case.name)
     if not outcome.has_plan:
         raise NoPlanError(outcome.status, explain_no_plan(model, outcome))
-    return read_plan(model, outcome)
+    return _with_relaxation(read_plan(model, outcome), model.lp, settings, case.name)
 
 
 def solve_scenarios(case: Case, *, risk_weight: float | None = None, solver: str | None = None,
@@ -34,4 +35,14 @@ def solve_scenarios(case: Case, *, risk_weight: float | None = None, solver: str
     if not outcome.has_plan:
         # scenarios differ only in prices and markets, so the limits that leave no plan are those of any scenario
         raise NoPlanError(outcome.status, explain_no_plan(model.members[0], outcome))
-    return read_scenario_plan(model, outcome)
+    return _with_relaxation(read_scenario_plan(model, outcome), model.lp, settings, case.name)
+
+
+def _with_relaxation(plan: Plan, lp: LinearProgram, settings: SolverSettings, name: str) -> Plan:
+    """A MILP's plan with the objective of its LP relaxation (fractional halls, lots and signatures), so the report
+    can state what whole decisions cost."""
+    whole = plan.summary.whole
+    if whole is not None and whole.problem == "MILP":
+        relaxed = run_solver(lp, settings, relax=True, name=name)
+        whole.lp_relaxation_objective_usd = relaxed.objective_usd if relaxed.has_plan else None
+    return plan
