@@ -39,6 +39,7 @@ LATE_IMPORTS = {
     ("cli/plan.py", "writers.charts"): "matplotlib, only for capopt plot",
     ("cli/workbooks.py", "writers.input_workbook"): "openpyxl, only for template and convert",
     ("cli/studies.py", "writers.fan_chart"): "matplotlib, only for capopt scenarios",
+    ("cli/studies.py", "futures.generate"): "scipy, only for capopt scenarios",
     ("cli/studies.py", "writers.study_files"): "matplotlib, only for capopt scenarios and frontier",
     ("cli/studies.py", "writers.scenario_charts"): "matplotlib, only for capopt frontier",
 }

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ..futures.generate import generate_scenarios
 from ..limits import MAX_CASE_SCENARIOS
 from ..model import build_model
 from ..model.scenarios import build_scenario_model
@@ -31,12 +30,14 @@ MAX_PATHS = 100_000
 @click.option("--representative", type=click.Choice(["mean", "medoid"]), default="mean", show_default=True,
               help="A scenario is its group's mean path (keeps the mean exactly) or its medoid path.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
-              help="Folder for scenarios.csv, scenario_periods.csv, summary.json and fan_chart.png.")
+              help="Folder for scenarios.csv, scenario_periods.csv, scenario_summary.csv, summary.json and "
+                   "fan_chart.png.")
 def scenarios(model_file: str, n_paths: int, keep: int, seed: int, method: str, representative: str,
               out_dir: str) -> None:
     """Simulate futures of bitcoin price, network hashrate and fees over MODEL_FILE's horizon and reduce them to
     scenarios with probabilities (the scenarios and scenario_periods tables)."""
-    # matplotlib: loaded only by the commands that draw
+    # scipy (the reduction) and matplotlib (the fan chart): loaded only when scenarios are generated
+    from ..futures.generate import generate_scenarios
     from ..writers.fan_chart import fan_chart
     from ..writers.study_files import write_scenario_set
 

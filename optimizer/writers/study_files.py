@@ -11,7 +11,9 @@ from matplotlib.figure import Figure
 
 from ..files import atomic_directory, escape_formula
 
-SCENARIO_SET_FILES = ("scenarios.csv", "scenario_periods.csv", "summary.json", "fan_chart.png")
+SCENARIO_SET_FILES = ("scenarios.csv", "scenario_periods.csv", "scenario_summary.csv", "summary.json",
+                      "fan_chart.png")
+SECTION_C_SCENARIO_COLUMNS = ("scenario", "probability")
 FRONTIER_FILES = ("frontier.csv", "frontier_committed.csv", "frontier.json", "frontier.png")
 _DPI = 120
 
@@ -29,10 +31,12 @@ def _png(figure: Figure, path: Path) -> None:
 
 def write_scenario_set(out_dir: Path, scenarios: pd.DataFrame, scenario_periods: pd.DataFrame, summary: dict,
                        fan_chart: Figure) -> list[Path]:
-    """scenarios.csv, scenario_periods.csv (the tables of the formulation's section C), summary.json and
-    fan_chart.png in `out_dir`."""
+    """scenarios.csv and scenario_periods.csv (the tables of the formulation's section C, ready as inputs),
+    scenario_summary.csv (each scenario's probability with its mean, lowest and last hashprice, BTC price and
+    hashrate), summary.json and fan_chart.png in `out_dir`."""
     with atomic_directory(Path(out_dir)) as staging:
-        _csv(scenarios, staging / "scenarios.csv")
+        _csv(scenarios[list(SECTION_C_SCENARIO_COLUMNS)], staging / "scenarios.csv")
+        _csv(scenarios, staging / "scenario_summary.csv")
         _csv(scenario_periods, staging / "scenario_periods.csv")
         (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         _png(fan_chart, staging / "fan_chart.png")
