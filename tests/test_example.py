@@ -1,33 +1,111 @@
 """The example of models/ solves, and the statements docs/example-data.md makes about it hold."""
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import optimizer
+from optimizer.fundamentals import month_number
+from optimizer.futures.settings import read_generation_settings
+from optimizer.futures.simulate import generate_paths
+from optimizer.horizon import Horizon
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = sorted((ROOT / "models").glob("*.yaml"))
+MONTHLY = ("terawulf", "terawulf-terminal")
+
+# The base path (docs/example-data.md, "The base path"): the generator's defaults, 1,000 paths, seed 1, from the
+# late-2025 / early-2026 levels of the shipped history.
+SEED, N_PATHS = 1, 1000
+START_BTC_PRICE_USD, START_HASHRATE_EH_S = 85508.09, 1067.73
+HALVINGS = [month_number(2028, 4), month_number(2032, 4), month_number(2036, 4)]
+
+
+@cache
+def case(name: str) -> optimizer.Case:
+    return optimizer.load(ROOT / "models" / f"{name}.yaml")
+
+
+@cache
+def plan(name: str):
+    return optimizer.solve(case(name))
 
 
 @pytest.mark.parametrize("model_file", MODELS, ids=lambda p: p.stem)
 def test_example_solves(model_file):
-    case = optimizer.load(model_file)
-    assert not case.warnings
-    plan = optimizer.solve(case)
-    assert plan.status == "optimal"
-    assert plan.crossover_period == "2027-07"
-    assert plan.period_totals["discounted_cash_flow_usd"].sum() == pytest.approx(
-        plan.summary["npv_of_cash_flows_usd"], rel=1e-12)
+    assert not case(model_file.stem).warnings
+    solved = plan(model_file.stem)
+    assert solved.status == "optimal"
+    assert solved.period_totals["discounted_cash_flow_usd"].sum() == pytest.approx(
+        solved.summary["npv_of_cash_flows_usd"], rel=1e-12)
+
+
+@pytest.mark.parametrize("name", MONTHLY)
+def test_ai_revenue_overtakes_mining_in_a_short_month_and_for_good_from_2027_07(name):
+    """February 2027 (28 days of mining against a month of rent), mining again in March to June, AI from July on."""
+    totals = plan(name).period_totals.set_index("period")
+    ahead = totals["ai_revenue_usd"] > totals["mining_revenue_usd"]
+    assert plan(name).crossover_period == "2027-02"
+    assert not ahead[["2027-01", "2027-03", "2027-04", "2027-05", "2027-06"]].any()
+    assert ahead.loc["2027-07":].all()
+
+
+def test_quarterly_crossover():
+    assert plan("terawulf-quarterly").crossover_period == "2027-07"
+
+
+def _mean_path(horizon: Horizon) -> pd.DataFrame:
+    settings, problems = read_generation_settings({}, "models/terawulf.yaml")
+    assert not problems
+    paths = generate_paths(horizon, settings, N_PATHS, SEED, HALVINGS, START_BTC_PRICE_USD, START_HASHRATE_EH_S)
+    price = paths.btc_price_usd.mean(axis=0)
+    hashprice = paths.hashprice_usd_per_ph_day.mean(axis=0)
+    fees = paths.fees_btc_per_block.mean(axis=0)
+    hashrate = 144.0 * (paths.block_subsidy_btc + fees) * price / (1000.0 * hashprice)
+    return pd.DataFrame({"btc_price_usd": price, "network_hashrate_eh_s": hashrate, "fees_btc_per_block": fees,
+                         "hashprice_usd_per_ph_day": hashprice}, index=horizon.labels)
+
+
+@pytest.mark.parametrize("folder, horizon", [("terawulf", Horizon("2027-01", 48, 1, 0.10)),
+                                             ("terawulf-quarterly", Horizon("2027-01", 16, 3, 0.10))])
+def test_periods_are_the_generators_mean_path(folder, horizon):
+    """periods.csv holds the call of docs/example-data.md, rounded to cents and 0.001 EH/s, and no hashprice."""
+    table = pd.read_csv(ROOT / "inputs" / folder / "periods.csv").set_index("period")
+    expected = _mean_path(horizon)
+    assert table["hashprice_usd_per_ph_day"].isna().all()
+    assert list(table.index) == list(expected.index)
+    np.testing.assert_allclose(table["btc_price_usd"], expected["btc_price_usd"], atol=0.005)
+    np.testing.assert_allclose(table["network_hashrate_eh_s"], expected["network_hashrate_eh_s"], atol=0.0005)
+    np.testing.assert_allclose(table["fees_btc_per_block"], expected["fees_btc_per_block"], atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ("terawulf", "terawulf-quarterly"))
+def test_hashprice_is_derived_starts_near_36_and_halves_at_the_2028_halving(name):
+    totals = plan(name).period_totals.set_index("period")
+    hashprice = totals["hashprice_usd_per_ph_day"]
+    assert (totals["hashprice_source"] == "derived").all()
+    assert 35.0 <= hashprice.iloc[0] <= 38.0
+    assert hashprice.loc["2028-04"] / hashprice.loc["2028-01":"2028-03"].iloc[-1] == pytest.approx(0.5, abs=0.01)
+    assert hashprice.loc["2028-04"] == hashprice.min()
+
+
+def test_start_levels_are_the_last_three_months_of_the_shipped_history():
+    history = pd.read_csv(ROOT / "optimizer" / "futures" / "data" / "btc_monthly.csv").set_index("month")
+    last = history.loc["2025-11":"2026-01"]
+    assert list(last.index) == ["2025-11", "2025-12", "2026-01"]
+    assert last["btc_close_usd"].mean() == pytest.approx(START_BTC_PRICE_USD, abs=0.005)
+    assert last["network_hashrate_eh_s"].mean() == pytest.approx(START_HASHRATE_EH_S, abs=0.005)
 
 
 def test_terminal_value_builds_the_long_lease_hall():
     """With the option on the last Fluidstack tranche is built instead of paying its penalty every month."""
-    plans = {name: optimizer.solve(optimizer.load(ROOT / "models" / f"{name}.yaml"))
-             for name in ("terawulf", "terawulf-terminal")}
-    started = {name: plan.site_periods.query("site == 'lake_mariner'")["ai_started_mw"].sum()
-               for name, plan in plans.items()}
+    started = {name: plan(name).site_periods.query("site == 'lake_mariner'")["ai_started_mw"].sum()
+               for name in MONTHLY}
     assert started["terawulf-terminal"] == pytest.approx(started["terawulf"] + 80.0)
-    short = {name: plan.contract_periods["short_mw"].sum() for name, plan in plans.items()}
+    short = {name: plan(name).contract_periods["short_mw"].sum() for name in MONTHLY}
+    assert short["terawulf"] == pytest.approx(80.0 * 33)
     assert short["terawulf-terminal"] < short["terawulf"]
