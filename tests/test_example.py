@@ -108,4 +108,35 @@ def test_terminal_value_builds_the_long_lease_hall():
     assert started["terawulf-terminal"] == pytest.approx(started["terawulf"] + 80.0)
     short = {name: plan(name).contract_periods["short_mw"].sum() for name in MONTHLY}
     assert short["terawulf"] == pytest.approx(80.0 * 33)
-    assert short["terawulf-terminal"] < short["terawulf"]
+    assert short["terawulf-terminal"] == pytest.approx(0.0, abs=1e-6)
+
+
+JV_SHARE = 0.501  # TeraWulf's share of the Abernathy JV (10-Q Q3-2025, 8-K of 29 Dec 2025)
+
+
+@pytest.mark.parametrize("folder", ("terawulf", "terawulf-quarterly"))
+def test_abernathy_is_terawulfs_share_of_the_jv(folder):
+    sites = pd.read_csv(ROOT / "inputs" / folder / "sites.csv").set_index("site").loc["abernathy"]
+    assert sites["grid_mw"] == pytest.approx(240 * JV_SHARE)
+    assert sites["ai_max_mw"] == pytest.approx(168 * JV_SHARE)
+    assert sites["floor_sqft"] == pytest.approx(900_000 * JV_SHARE)
+    contracts = pd.read_csv(ROOT / "inputs" / folder / "contracts.csv")
+    halls = contracts.query("contract == 'fluidstack_abernathy'")["mw"].unique()
+    assert list(halls) == [pytest.approx(84 * JV_SHARE)]
+
+
+@pytest.mark.parametrize("folder", ("terawulf", "terawulf-quarterly"))
+@pytest.mark.parametrize("contract, first_rent, years, mw, value", [
+    ("fluidstack_lm", "2027-07", 10, 200_000, 3.7e9), ("fluidstack_abernathy", "2027-07", 25, 168_000, 9.5e9)])
+def test_escalating_leases_start_at_the_year_1_rent(folder, contract, first_rent, years, mw, value):
+    """The year-1 rent, escalated 3% on each anniversary of the first rent, adds up to the contract value; every
+    row's price is the rent of the lease year it lies in."""
+    rows = pd.read_csv(ROOT / "inputs" / folder / "contracts.csv").query("contract == @contract")
+    first = month_number(int(first_rent[:4]), int(first_rent[5:]))
+    lease_year = rows["start"].map(lambda p: (month_number(int(p[:4]), int(p[5:])) - first) // 12)
+    ends_in = rows["end"].map(lambda p: (month_number(int(p[:4]), int(p[5:])) - first) // 12)
+    assert (ends_in == lease_year).all()  # no row spans an anniversary
+    year_1 = rows["price_usd_per_kw_month"][lease_year == 0].unique()
+    assert len(year_1) == 1
+    assert sum(year_1[0] * 1.03 ** k for k in range(years)) * 12 * mw == pytest.approx(value, rel=1e-4)
+    np.testing.assert_allclose(rows["price_usd_per_kw_month"], (year_1[0] * 1.03 ** lease_year).round(2), atol=0.011)
