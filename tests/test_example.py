@@ -13,6 +13,7 @@ from optimizer.fundamentals import month_number
 from optimizer.futures.settings import read_generation_settings
 from optimizer.futures.simulate import generate_paths
 from optimizer.horizon import Horizon
+from optimizer.studies import explain_contracts
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = sorted((ROOT / "models").glob("*.yaml"))
@@ -108,7 +109,7 @@ def test_terminal_value_builds_the_long_lease_hall():
     assert started["terawulf-terminal"] == pytest.approx(started["terawulf"] + 80.0)
     short = {name: plan(name).contract_periods["short_mw"].sum() for name in MONTHLY}
     assert short["terawulf"] == pytest.approx(80.0 * 33)
-    assert short["terawulf-terminal"] == pytest.approx(0.0, abs=1e-6)
+    assert short["terawulf-terminal"] < short["terawulf"]
 
 
 JV_SHARE = 0.501  # TeraWulf's share of the Abernathy JV (10-Q Q3-2025, 8-K of 29 Dec 2025)
@@ -140,3 +141,45 @@ def test_escalating_leases_start_at_the_year_1_rent(folder, contract, first_rent
     assert len(year_1) == 1
     assert sum(year_1[0] * 1.03 ** k for k in range(years)) * 12 * mw == pytest.approx(value, rel=1e-4)
     np.testing.assert_allclose(rows["price_usd_per_kw_month"], (year_1[0] * 1.03 ** lease_year).round(2), atol=0.011)
+
+
+def _halls(name: str) -> list[tuple[str, str, int]]:
+    return [(h["site"], h["period"], h["halls"]) for h in plan(name).summary["ai_halls_started"]]
+
+
+@pytest.mark.parametrize("name", ("terawulf", "terawulf-terminal", "terawulf-quarterly"))
+def test_the_example_milp_is_proven_optimal_in_seconds(name):
+    summary = plan(name).summary
+    assert summary["mip_gap"] <= 1e-4
+    assert summary["solve_seconds"] < 10.0
+
+
+@pytest.mark.parametrize("name", ("terawulf", "terawulf-quarterly"))
+def test_whole_halls_start_when_the_docs_say(name):
+    """Two 40 MW Lake Mariner halls at once for the 80 MW tranche of 2027-10; the Abernathy halls in 2027-01 and
+    2027-07 for their tranches of 2027-07 and 2028-01; nothing for the last Fluidstack tranche."""
+    assert _halls(name) == [("lake_mariner", "2027-01", 2), ("abernathy", "2027-01", 1), ("abernathy", "2027-07", 1)]
+    assert [h["hall_mw"] for h in plan(name).summary["ai_halls_started"]] == [40.0, 84 * JV_SHARE, 84 * JV_SHARE]
+
+
+def test_with_terminal_value_the_last_fluidstack_halls_follow_the_budget():
+    """One hall in 2027-07 (ready for 2028-04), the other in 2027-10 when the budget allows: 40 MW short for
+    three months."""
+    assert _halls("terawulf-terminal") == [("lake_mariner", "2027-01", 2), ("lake_mariner", "2027-07", 1),
+                                           ("lake_mariner", "2027-10", 1), ("abernathy", "2027-01", 1),
+                                           ("abernathy", "2027-07", 1)]
+    short = plan("terawulf-terminal").contract_periods.query("short_mw > 1e-6")
+    assert set(short["contract"]) == {"fluidstack_lm"}
+    assert list(short["period"]) == ["2028-04", "2028-05", "2028-06"]
+    assert short["short_mw"].tolist() == pytest.approx([40.0] * 3)
+
+
+@pytest.mark.parametrize("name, lost_musd", [("terawulf", 315.4), ("terawulf-terminal", 143.7),
+                                             ("terawulf-quarterly", 309.1)])
+def test_go_no_go_do_not_sign_the_core42_expansion(name, lost_musd):
+    """The one optional contract is not signed, and signing it would cost what the docs say (M USD, 0.1)."""
+    summary = plan(name).summary
+    assert summary["optional_contracts"] == [{"contract": "core42_expansion", "signed": False}]
+    [decision] = explain_contracts(case(name), summary["objective_usd"], {"core42_expansion": False})
+    assert decision.flipped_status == "optimal"
+    assert decision.npv_added_usd / 1e6 == pytest.approx(-lost_musd, abs=0.05)
