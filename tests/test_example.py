@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import optimizer
-from optimizer.fundamentals import month_number
+from optimizer.fundamentals import hashprice_usd_per_ph_day, month_number, subsidy_btc_per_block
+from optimizer.futures.generate import generate_scenarios
 from optimizer.futures.settings import read_generation_settings
 from optimizer.futures.simulate import generate_paths
 from optimizer.horizon import Horizon
@@ -18,6 +19,7 @@ from optimizer.studies import explain_contracts
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = sorted((ROOT / "models").glob("*.yaml"))
 MONTHLY = ("terawulf", "terawulf-terminal")
+DETERMINISTIC = ("terawulf", "terawulf-terminal", "terawulf-quarterly")
 
 # The base path (docs/example-data.md, "The base path"): the generator's defaults, 1,000 paths, seed 1, from the
 # late-2025 / early-2026 levels of the shipped history.
@@ -36,13 +38,20 @@ def plan(name: str):
     return optimizer.solve(case(name))
 
 
+def summary(name: str) -> dict:
+    """The plan's summary as summary.json holds it (a dict here; a record with to_json() in later versions)."""
+    s = plan(name).summary
+    return s.to_json() if hasattr(s, "to_json") else s
+
+
 @pytest.mark.parametrize("model_file", MODELS, ids=lambda p: p.stem)
 def test_example_solves(model_file):
     assert not case(model_file.stem).warnings
     solved = plan(model_file.stem)
     assert solved.status == "optimal"
-    assert solved.period_totals["discounted_cash_flow_usd"].sum() == pytest.approx(
-        solved.summary["npv_of_cash_flows_usd"], rel=1e-12)
+    if model_file.stem in DETERMINISTIC:
+        assert solved.period_totals["discounted_cash_flow_usd"].sum() == pytest.approx(
+            summary(model_file.stem)["npv_of_cash_flows_usd"], rel=1e-12)
 
 
 @pytest.mark.parametrize("name", MONTHLY)
@@ -144,14 +153,13 @@ def test_escalating_leases_start_at_the_year_1_rent(folder, contract, first_rent
 
 
 def _halls(name: str) -> list[tuple[str, str, int]]:
-    return [(h["site"], h["period"], h["halls"]) for h in plan(name).summary["ai_halls_started"]]
+    return [(h["site"], h["period"], h["halls"]) for h in summary(name)["ai_halls_started"]]
 
 
-@pytest.mark.parametrize("name", ("terawulf", "terawulf-terminal", "terawulf-quarterly"))
+@pytest.mark.parametrize("name", DETERMINISTIC + ("terawulf-scenarios",))
 def test_the_example_milp_is_proven_optimal_in_seconds(name):
-    summary = plan(name).summary
-    assert summary["mip_gap"] <= 1e-4
-    assert summary["solve_seconds"] < 10.0
+    assert summary(name)["mip_gap"] <= 1e-4
+    assert summary(name)["solve_seconds"] < 10.0
 
 
 @pytest.mark.parametrize("name", ("terawulf", "terawulf-quarterly"))
@@ -159,7 +167,7 @@ def test_whole_halls_start_when_the_docs_say(name):
     """Two 40 MW Lake Mariner halls at once for the 80 MW tranche of 2027-10; the Abernathy halls in 2027-01 and
     2027-07 for their tranches of 2027-07 and 2028-01; nothing for the last Fluidstack tranche."""
     assert _halls(name) == [("lake_mariner", "2027-01", 2), ("abernathy", "2027-01", 1), ("abernathy", "2027-07", 1)]
-    assert [h["hall_mw"] for h in plan(name).summary["ai_halls_started"]] == [40.0, 84 * JV_SHARE, 84 * JV_SHARE]
+    assert [h["hall_mw"] for h in summary(name)["ai_halls_started"]] == [40.0, 84 * JV_SHARE, 84 * JV_SHARE]
 
 
 def test_with_terminal_value_the_last_fluidstack_halls_follow_the_budget():
@@ -178,8 +186,82 @@ def test_with_terminal_value_the_last_fluidstack_halls_follow_the_budget():
                                              ("terawulf-quarterly", 309.1)])
 def test_go_no_go_do_not_sign_the_core42_expansion(name, lost_musd):
     """The one optional contract is not signed, and signing it would cost what the docs say (M USD, 0.1)."""
-    summary = plan(name).summary
-    assert summary["optional_contracts"] == [{"contract": "core42_expansion", "signed": False}]
-    [decision] = explain_contracts(case(name), summary["objective_usd"], {"core42_expansion": False})
+    assert summary(name)["optional_contracts"] == [{"contract": "core42_expansion", "signed": False}]
+    [decision] = explain_contracts(case(name), summary(name)["objective_usd"], {"core42_expansion": False})
     assert decision.flipped_status == "optimal"
     assert decision.npv_added_usd / 1e6 == pytest.approx(-lost_musd, abs=0.05)
+
+
+# ---- the scenario example (models/terawulf-scenarios.yaml) ----------------------------------------------------
+
+SCENARIOS = ROOT / "inputs" / "terawulf-scenarios"
+
+
+def test_scenario_tables_are_what_capopt_scenarios_writes_with_seed_1():
+    """`capopt scenarios models/terawulf.yaml --paths 1000 --keep 10 --seed 1`: the generator at its defaults from the
+    first period's price and hashrate, the default halvings; scenarios.csv keeps the columns of MODEL.md C."""
+    settings, problems = read_generation_settings({}, "models/terawulf.yaml")
+    assert not problems
+    first = pd.read_csv(ROOT / "inputs" / "terawulf" / "periods.csv").iloc[0]
+    _, reduced = generate_scenarios(Horizon("2027-01", 48, 1, 0.10), settings, N_PATHS, 10, SEED, HALVINGS,
+                                    float(first["btc_price_usd"]), float(first["network_hashrate_eh_s"]))
+    assert (SCENARIOS / "scenarios.csv").read_text() == reduced.scenarios[["scenario", "probability"]].to_csv(
+        index=False, lineterminator="\n")
+    assert (SCENARIOS / "scenario_periods.csv").read_text() == reduced.scenario_periods.to_csv(
+        index=False, lineterminator="\n")
+
+
+def test_scenario_case_is_the_monthly_tables_plus_scenarios():
+    for name in ("sites", "miners", "fleet", "contracts", "periods", "site_periods"):
+        assert (SCENARIOS / f"{name}.csv").read_bytes() == (ROOT / "inputs" / "terawulf" / f"{name}.csv").read_bytes()
+
+
+def test_the_monthly_path_is_the_scenarios_mean_so_terawulf_terminal_is_the_mean_value_problem():
+    """The probability-weighted mean hashprice of the scenarios is the periods' derived hashprice (to the rounding of
+    the table); the scenario model has terawulf-terminal's options, so that plan is its mean-value problem."""
+    scenarios = pd.read_csv(SCENARIOS / "scenarios.csv").set_index("scenario")["probability"]
+    rows = pd.read_csv(SCENARIOS / "scenario_periods.csv")
+    months = rows["period"].map(lambda p: month_number(int(p[:4]), int(p[5:])))
+    rows["hashprice"] = hashprice_usd_per_ph_day(rows["btc_price_usd"], rows["network_hashrate_eh_s"],
+                                                 subsidy_btc_per_block(months, HALVINGS), rows["fees_btc_per_block"])
+    mean = (rows["hashprice"] * rows["scenario"].map(scenarios)).groupby(rows["period"]).sum()
+    derived = plan("terawulf-terminal").period_totals.set_index("period")["hashprice_usd_per_ph_day"]
+    np.testing.assert_allclose(mean.loc[derived.index], derived, rtol=1e-6)
+    assert case("terawulf-scenarios").options == case("terawulf-terminal").options
+    assert case("terawulf-scenarios").horizon == case("terawulf-terminal").horizon
+
+
+def test_what_to_commit_in_2027():
+    """The halls (the last Fluidstack tranche's two as in terawulf-terminal), 10.5 MW of S21 XP at Abernathy, no
+    Core42 expansion, and nothing else: no ASICs at Cayuga and no retirements, which the mean-path plan commits."""
+    committed = plan("terawulf-scenarios").tables()["committed"]
+    builds = committed.query("decision == 'start AI build'")
+    assert list(zip(builds["site"], builds["period"], builds["whole_units"])) == [
+        ("lake_mariner", "2027-01", 2), ("lake_mariner", "2027-07", 1), ("lake_mariner", "2027-10", 1),
+        ("abernathy", "2027-01", 1), ("abernathy", "2027-07", 1)]
+    asics = committed.query("decision == 'buy ASICs'")
+    assert set(asics["site"]) == {"abernathy"} and set(asics["model"]) == {"S21_XP"}
+    assert asics["mw"].sum() == pytest.approx(10.5166, abs=1e-3)
+    assert set(committed["decision"]) == {"start AI build", "buy ASICs", "do not sign contract"}
+    assert summary("terawulf-scenarios")["optional_contracts"] == [{"contract": "core42_expansion", "signed": False}]
+    # the mean-value plan (terawulf-terminal) does commit more in 2027: S21 XP at Cayuga and S19j Pro retired
+    mean_path = plan("terawulf-terminal").miner_periods.query("period <= '2027-12'")
+    assert mean_path.query("site == 'cayuga'")["bought_mw"].sum() == pytest.approx(39.11, abs=0.01)
+    assert mean_path.query("model == 'S19j_Pro'")["retired_mw"].sum() == pytest.approx(30.0)
+
+
+def test_npv_distribution():
+    s = summary("terawulf-scenarios")
+    npv = pd.Series(s["npv_by_scenario_usd"]) / 1e6
+    assert s["expected_npv_usd"] / 1e6 == pytest.approx(308.4, abs=0.05)
+    assert s["cvar_usd"] / 1e6 == pytest.approx(176.2, abs=0.05)
+    assert npv.idxmin() == "s01_low" and npv.min() == pytest.approx(172.2, abs=0.05)
+    assert npv.idxmax() == "s10_high" and npv.max() == pytest.approx(1040.3, abs=0.05)
+    assert (npv > 0).all()
+
+
+def test_value_of_information():
+    voi = optimizer.value_of_information(case("terawulf-scenarios"))
+    assert voi.expected_npv_usd == pytest.approx(summary("terawulf-scenarios")["expected_npv_usd"], rel=1e-9)
+    assert voi.evpi_usd / 1e6 == pytest.approx(12.5, abs=0.05)
+    assert voi.vss_usd / 1e6 == pytest.approx(6.6, abs=0.05)
