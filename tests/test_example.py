@@ -265,3 +265,32 @@ def test_value_of_information():
     assert voi.expected_npv_usd == pytest.approx(summary("terawulf-scenarios")["expected_npv_usd"], rel=1e-9)
     assert voi.evpi_usd / 1e6 == pytest.approx(12.5, abs=0.05)
     assert voi.vss_usd / 1e6 == pytest.approx(6.6, abs=0.05)
+
+
+@pytest.mark.parametrize("name, npv_musd, terminal_musd", [("terawulf", -777.6, 0.0),
+                                                           ("terawulf-terminal", 243.6, 1140.3),
+                                                           ("terawulf-quarterly", -773.1, 0.0)])
+def test_npvs_the_docs_quote(name, npv_musd, terminal_musd):
+    assert plan(name).npv_usd / 1e6 == pytest.approx(npv_musd, abs=0.05)
+    assert summary(name)["terminal_value"]["present_value_usd"] / 1e6 == pytest.approx(terminal_musd, abs=0.05)
+
+
+def test_asics_of_the_mean_path_plan():
+    """S19j Pro retired at once, S19 XP at the halving, S21 XP bought when it can first be bought (2027-07)."""
+    miners = plan("terawulf").miner_periods
+    retired = miners.query("retired_mw > 1e-6").groupby(["model", "period"])["retired_mw"].sum()
+    assert retired.to_dict() == pytest.approx({("S19j_Pro", "2027-01"): 30.0, ("S19_XP", "2028-04"): 86.0})
+    bought = miners.query("bought_mw > 1e-6").groupby(["site", "model", "period"])["bought_mw"].sum()
+    assert bought.to_dict() == pytest.approx({("abernathy", "S21_XP", "2027-07"): 10.5166,
+                                              ("cayuga", "S21_XP", "2027-07"): 39.1108,
+                                              ("lake_mariner", "S21_XP", "2027-07"): 30.6181}, abs=1e-3)
+
+
+def test_high_scenarios_buy_after_2027_and_low_ones_retire():
+    """What the scenario plan leaves open: s09 and s10 buy about 180 MW of S21 XP in 2028-01; the four lowest
+    scenarios retire (nearly) their whole fleet in 2028-01."""
+    miners = plan("terawulf-scenarios").tables()["miner_periods"]
+    bought = miners.query("period == '2028-01'").groupby("scenario")["bought_mw"].sum()
+    assert bought[["s09_high", "s10_high"]].tolist() == pytest.approx([182.0, 182.0], abs=0.1)
+    retired = miners.query("period == '2028-01'").groupby("scenario")["retired_mw"].sum()
+    assert (retired[["s01_low", "s02_low", "s03_low", "s04_mid_low"]] >= 186.0 - 1e-6).all()
