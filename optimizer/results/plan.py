@@ -240,21 +240,33 @@ def _why_short(f: PlanFigures, c: int, periods: np.ndarray) -> str:
 
 
 def _shortfalls(f: PlanFigures) -> list[Shortfall]:
-    """Every tranche that falls short, with its penalty and why."""
+    """Every contract that falls short (its tranches at one site together), with its penalty and why."""
     d = f.data
     short = f.values["short_c"]
-    kw_months = 1000.0 * d.months
-    out = []
+    penalty = 1000.0 * d.months * np.nan_to_num(d.tranche_penalty_usd_per_kw_month)[:, None] * short
     contracts = d.inputs.contracts
-    for c in np.flatnonzero((short > 1e-6).any(axis=1)):
-        periods = np.flatnonzero(short[c] > 1e-6)
-        penalty = kw_months * np.nan_to_num(d.tranche_penalty_usd_per_kw_month[c]) * short[c]
-        row = contracts.iloc[c]
-        out.append(Shortfall(str(row.contract), int(row.tranche), d.site_names[int(d.tranche_site[c])],
-                             float(short[c].max()), len(periods), d.horizon.labels[int(periods[0])],
-                             d.horizon.labels[int(periods[-1])], float(penalty.sum()),
-                             float(penalty @ d.discount_factor), _why_short(f, c, periods)))
+    out = []
+    for k, name in enumerate(d.contract_names):
+        for s in np.unique(d.tranche_site[d.tranche_contract == k]):
+            tranches = np.flatnonzero((d.tranche_contract == k) & (d.tranche_site == s) & (short > 1e-6).any(axis=1))
+            if not len(tranches):
+                continue
+            per_period = short[tranches].sum(axis=0)
+            periods = np.flatnonzero(per_period > 1e-6)
+            numbers = contracts["tranche"].to_numpy(int)[tranches]
+            out.append(Shortfall(name, _tranche_span(numbers), d.site_names[int(s)], float(per_period.max()),
+                                 len(periods), d.horizon.labels[int(periods[0])], d.horizon.labels[int(periods[-1])],
+                                 float(penalty[tranches].sum()), float(penalty[tranches].sum(axis=0) @ d.discount_factor),
+                                 _why_short(f, int(tranches[0]), periods)))
     return out
+
+
+def _tranche_span(numbers: np.ndarray) -> str:
+    """Tranche numbers as a planner reads them: "3", "9-12" or "2, 5"."""
+    numbers = sorted(int(n) for n in numbers)
+    if len(numbers) > 1 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]}-{numbers[-1]}"
+    return ", ".join(map(str, numbers))
 
 
 def economics(f: PlanFigures) -> Economics:

@@ -54,10 +54,11 @@ class TerminalValueInfo:
 
 @dataclass(frozen=True)
 class Shortfall:
-    """A contract tranche not delivered in full: how much, when, what it costs and what stops it."""
+    """A contract not delivered in full at a site (its short tranches together): how much, when, what it costs and
+    what stops it."""
 
     contract: str
-    tranche: int
+    tranches: str  # e.g. "3" or "9-12"
     site: str
     short_mw: float  # the most MW short in a period
     periods: int

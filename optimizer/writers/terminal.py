@@ -65,7 +65,8 @@ def _npv_lines(s: Summary) -> list[str]:
                      f"past the horizon ({item['mw']:g} MW, {_musd(item['revenue_beyond_horizon_usd'])} M USD revenue "
                      f"not in the NPV)")
     for short in money.shortfalls:
-        lines.append(f"  shortfall: {short.contract} tranche {short.tranche} at {short.site} is up to "
+        tranches = f"tranche {short.tranches}" if short.tranches.isdigit() else f"tranches {short.tranches}"
+        lines.append(f"  shortfall: {short.contract} ({tranches}) at {short.site} is up to "
                      f"{short.short_mw:g} MW short in {short.periods} period(s) {short.first}..{short.last}: "
                      f"{_musd(short.penalty_usd)} M USD of penalties ({_musd(short.penalty_present_value_usd)} M "
                      f"present value); why: {short.why}")
@@ -146,8 +147,11 @@ def _whole_lines(s: Summary) -> list[str]:
         lines.append(f"  {words} optional contract {contract['contract']}{worth}")
     if whole.lp_relaxation_objective_usd is not None:
         lumps = whole.lp_relaxation_objective_usd - s.objective_usd
-        lines.append(f"  with fractional halls, lots and signatures the objective would be "
-                     f"{whole.lp_relaxation_objective_usd:,.0f} USD: whole decisions cost {lumps:,.0f} USD")
+        if abs(lumps) < 1.0:
+            lines.append("  fractional halls, lots and signatures would do no better: whole decisions cost nothing here")
+        else:
+            lines.append(f"  with fractional halls, lots and signatures the objective would be "
+                         f"{whole.lp_relaxation_objective_usd:,.0f} USD: whole decisions cost {lumps:,.0f} USD")
     return lines
 
 
