@@ -103,23 +103,31 @@ def _view(plan: Plan, by: str) -> list[str]:
 
 
 def _binding_lines(plan: Plan) -> list[str]:
-    """Limits that bind, by family and site: in how many periods, and what one more unit for one period is worth."""
+    """Limits that bind, by family and site: in how many periods (and scenarios), and what one more unit for one
+    period is worth at most."""
     shadow = plan.shadow_prices
     binding = shadow[shadow["shadow_price"].abs() > 1e-6]
     if not len(binding):
         return ["no floor-space, power or budget limit binds"]
+    outcomes = plan.summary.scenarios
     lines = ["binding limits: what one more unit, for one period, adds to the NPV (present value, and in that "
-             "period's money):"]
+             "period's money)" + (" if that scenario happens:" if outcomes else ":")]
     for constraint, group in binding.groupby("constraint", sort=False):
         dual = REPORTED_DUALS[constraint]
-        keys = ["scenario", "site"] if "scenario" in group else ["site"]
-        for key, rows in group.groupby(keys, dropna=False, sort=False):
-            where = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)) if pd.notna(k))
+        for site, rows in group.groupby("site", dropna=False, sort=False):
+            place = f" at {site}" if pd.notna(site) else ""
             best = rows.loc[rows["shadow_price"].abs().idxmax()]
-            place = f" at {where}" if where else ""
-            lines.append(f"  {dual.label}{place}: binds in {len(rows)} period(s) from {rows['period'].iloc[0]}; up to "
-                         f"{_price(best.shadow_price)} {dual.unit} ({_price(best.shadow_price_in_period_usd)} in "
-                         f"{best.period}'s money)")
+            value = (f"up to {_price(best.shadow_price)} {dual.unit} ({_price(best.shadow_price_in_period_usd)} in "
+                     f"{best.period}'s money")
+            if outcomes is None:
+                lines.append(f"  {dual.label}{place}: binds in {len(rows)} period(s) from {rows['period'].iloc[0]}; "
+                             f"{value})")
+                continue
+            names = list(dict.fromkeys(rows["scenario"]))
+            p = sum(outcomes.probability_by_scenario[n] for n in names)
+            lines.append(f"  {dual.label}{place}: binds in {len(names)} of {len(outcomes.npv_by_scenario_usd)} "
+                         f"scenarios ({p:.0%} of the probability), {len(rows)} scenario-periods; {value}, "
+                         f"in {best.scenario})")
     return lines
 
 
