@@ -22,7 +22,8 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def read_frames(frames: dict[str, pd.DataFrame], source: str = "<tables>") -> tuple[dict[str, RawTable], list[InputProblem]]:
+def read_frames(frames: dict[str, pd.DataFrame],
+                source: str = "<tables>") -> tuple[dict[str, RawTable], list[InputProblem]]:
     """Turn in-memory pandas frames (columns as in docs/formulation.md, NaN = blank) into raw tables."""
     problems: list[InputProblem] = []
     tables: dict[str, RawTable] = {}
