@@ -270,7 +270,8 @@ def test_cli_solve_writes_formats_and_rejects_bad_ones(tmp_path: Path) -> None:
     model = write_csv_case(tmp_path, small_tables())
     result = _run("solve", model, "--out", tmp_path / "plan", "--format", "xlsx,json", "--quiet")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "plan").iterdir()) == ["plan.json", "plan.xlsx", "summary.json"]
+    assert sorted(p.name for p in (tmp_path / "plan").iterdir()) == [".capopt-manifest.json", "plan.json", "plan.xlsx",
+                                                                      "summary.json"]
     bad = CliRunner().invoke(main, ["solve", str(model), "--out", str(tmp_path / "p2"), "--format", "pdf"])
     assert bad.exit_code == 2 and not (tmp_path / "p2").exists()
     no_out = CliRunner().invoke(main, ["solve", str(model), "--format", "xlsx"])

@@ -1,6 +1,7 @@
 """What every command shares: loading a model file, and reporting bad input (exit 2) on stderr."""
 from __future__ import annotations
 
+import math
 import sys
 from typing import NoReturn
 
@@ -8,6 +9,8 @@ import click
 
 from ..case import Case, load
 from ..errors import InputError
+from ..files import OutputError
+from ..schema import NUMBER
 
 
 def fail_input(error: InputError) -> NoReturn:
@@ -28,3 +31,40 @@ def load_case(model_file: str) -> Case:
     for warning in case.warnings:
         click.echo(str(warning), err=True)
     return case
+
+
+class Number(click.ParamType):
+    """A finite number written with ASCII digits (nan, inf and 1_000 refused), within optional bounds."""
+
+    name = "number"
+
+    def __init__(self, minimum: float | None = None, maximum: float | None = None, *, min_open: bool = False,
+                 max_open: bool = False):
+        self.minimum, self.maximum, self.min_open, self.max_open = minimum, maximum, min_open, max_open
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, float):
+            number = value
+        elif NUMBER.fullmatch(str(value).strip()):
+            number = float(str(value).strip())
+        else:
+            self.fail(f"'{value}' is not a number", param, ctx)
+        low_ok = self.minimum is None or (number > self.minimum if self.min_open else number >= self.minimum)
+        high_ok = self.maximum is None or (number < self.maximum if self.max_open else number <= self.maximum)
+        if not (math.isfinite(number) and low_ok and high_ok):
+            self.fail(f"'{value}' is not {self._range()}", param, ctx)
+        return number
+
+    def _range(self) -> str:
+        parts = ["a finite number"]
+        if self.minimum is not None:
+            parts.append(f"{'>' if self.min_open else '>='} {self.minimum:g}")
+        if self.maximum is not None:
+            parts.append(f"{'<' if self.max_open else '<='} {self.maximum:g}")
+        return " ".join(parts[:1]) + (" " + " and ".join(parts[1:]) if len(parts) > 1 else "")
+
+
+def fail_output(error: OutputError) -> NoReturn:
+    """An output capopt must not write: one line, exit 2 (nothing was written)."""
+    click.echo(f"error: {error}", err=True)
+    sys.exit(2)

@@ -41,7 +41,7 @@ _NO_RESULT = "formula without a saved result: open the workbook in a spreadsheet
 _FORMULA = object()  # a formula cell whose saved result is not read yet (or that has none)
 
 
-class _Unreadable(Exception):
+class UnreadableWorkbook(Exception):
     """The workbook cannot be read at all; the message says why, in a few words."""
 
 
@@ -85,7 +85,7 @@ def _open(raw: bytes, *, data_only: bool) -> Workbook:
         return openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=data_only)
 
 
-def _sheet_cells(ws: ReadOnlyWorksheet) -> Iterator[tuple[int, list[dict]]]:
+def sheet_cells(ws: ReadOnlyWorksheet) -> Iterator[tuple[int, list[dict]]]:
     """(row number, the cells the file holds in that row) of a read-only sheet, in file order.
 
     openpyxl's own `iter_rows` pads every row to the sheet's claimed size and fills in the missing rows; this reads
@@ -115,6 +115,31 @@ def _sheet_cells(ws: ReadOnlyWorksheet) -> Iterator[tuple[int, list[dict]]]:
             yield row, cells
 
 
+def open_workbook(raw: bytes, *, data_only: bool = False) -> Workbook:
+    """The workbook in `raw` (the bytes of an .xlsx file), read-only; `UnreadableWorkbook` if it is damaged or
+    unpacks to more than `MAX_WORKBOOK_UNPACKED_BYTES`. Close it after use."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableWorkbook(_reason(exc)) from None
+    if unpacked > MAX_WORKBOOK_UNPACKED_BYTES:
+        raise UnreadableWorkbook(f"it unpacks to {unpacked / 1e6:,.0f} MB; capopt reads workbooks of at most "
+                                 f"{MAX_WORKBOOK_UNPACKED_BYTES / 1e6:,.0f} MB unpacked")
+    try:
+        return _open(raw, data_only=data_only)
+    except Exception as exc:  # noqa: BLE001 - a damaged file fails inside openpyxl in many ways; all mean the same
+        raise UnreadableWorkbook(_reason(exc)) from None
+
+
+def workbook_cells(book: Workbook) -> Iterator[tuple[str, int, int, object]]:
+    """(sheet, row, column, value) of every cell a read-only workbook holds, sheet by sheet, row by row."""
+    for ws in book.worksheets:
+        for row, cells in sheet_cells(ws):
+            for cell in cells:
+                yield ws.title, row, cell["column"], cell["value"]
+
+
 def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[InputProblem]]:
     """Read every table of the schema from the sheets of one workbook (`.xlsx`), as text like the CSV reader."""
     book_name = display_path(path)
@@ -123,7 +148,7 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[InputProblem]]:
         return _Book(raw, book_name).tables()
     except FileError as exc:
         return {}, [InputProblem(book_name, "input workbook not found" if exc.missing else str(exc))]
-    except _Unreadable as exc:
+    except UnreadableWorkbook as exc:
         return {}, [InputProblem(book_name, f"cannot read the workbook ({exc}); save it as an Excel workbook (.xlsx)")]
 
 
@@ -137,27 +162,13 @@ class _Book:
 
     def __init__(self, raw: bytes, name: str):
         self.raw, self.name = raw, name
-        try:
-            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-                unpacked = sum(item.file_size for item in archive.infolist())
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise _Unreadable(_reason(exc)) from None
-        if unpacked > MAX_WORKBOOK_UNPACKED_BYTES:
-            raise _Unreadable(f"it unpacks to {unpacked / 1e6:,.0f} MB; capopt reads workbooks of at most "
-                              f"{MAX_WORKBOOK_UNPACKED_BYTES / 1e6:,.0f} MB unpacked")
-        self.book = self._open(data_only=False)
+        self.book = open_workbook(raw)
         self._results: Workbook | None = None
-
-    def _open(self, *, data_only: bool) -> Workbook:
-        try:
-            return _open(self.raw, data_only=data_only)
-        except Exception as exc:  # noqa: BLE001 - a damaged file fails inside openpyxl in many ways; all mean the same
-            raise _Unreadable(_reason(exc)) from None
 
     def results(self, title: str) -> ReadOnlyWorksheet:
         """Sheet `title` with each formula's saved result instead of the formula."""
         if self._results is None:
-            self._results = self._open(data_only=True)
+            self._results = open_workbook(self.raw, data_only=True)
         return self._results[title]
 
     def tables(self) -> tuple[dict[str, RawTable], list[InputProblem]]:
@@ -190,10 +201,10 @@ class _Book:
             else:
                 try:
                     raw, sheet_problems = self._sheet(titles[0], table, f"{self.name}[{titles[0]}]")
-                except _Unreadable:
+                except UnreadableWorkbook:
                     raise
                 except Exception as exc:  # noqa: BLE001 - damaged sheet XML fails in openpyxl's parser in many ways
-                    raise _Unreadable(f"sheet '{titles[0]}': {_reason(exc)}") from None
+                    raise UnreadableWorkbook(f"sheet '{titles[0]}': {_reason(exc)}") from None
                 problems += sheet_problems
                 if raw is not None:
                     tables[table.name] = raw
@@ -211,7 +222,7 @@ class _Book:
         """
         collected: list[tuple[int, dict[int, object]]] = []  # (row, {column: value}) of the non-blank rows
         formulas: dict[tuple[int, int], int] = {}  # (row, column) of each formula -> its row's index in collected
-        for row, cells in _sheet_cells(self.book[title]):
+        for row, cells in sheet_cells(self.book[title]):
             values: dict[int, object] = {}
             for cell in cells:
                 if cell["data_type"] == "f":
@@ -266,7 +277,7 @@ class _Book:
                        collected: list[tuple[int, dict[int, object]]]) -> None:
         """Put each formula's saved result in its place; a saved "" is a blank cell (the formula stays marked as
         having no result where the file saved none)."""
-        for row, cells in _sheet_cells(self.results(title)):
+        for row, cells in sheet_cells(self.results(title)):
             for cell in cells:
                 at = formulas.get((row, cell["column"]))
                 if at is None:

@@ -22,12 +22,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..case import read_model_file
 from ..errors import InputError
-from ..files import atomic_file
+from ..files import OutputError, atomic_file, check_replaceable
 from ..horizon import Horizon
 from ..readers.workbook import README_SHEET
 from ..schema import TABLE_BY_NAME, TABLES, Column, Table
 from ..validate import Inputs
-from .xlsx import fit_widths, plain_value, print_landscape, put, save_workbook, style_header
+from .xlsx import fit_widths, is_capopt_workbook, plain_value, print_landscape, put, save_workbook, style_header
 
 _INTEGER_TEXT = re.compile(r"^[+-]?\d+$")
 _REQUIRED_FILL = PatternFill("solid", fgColor="F8CBAD")
@@ -329,12 +329,15 @@ def _write_new_model_file(path: Path, text: str) -> bool:
     return True
 
 
-def write_template(path: Path, horizon: Horizon) -> tuple[Path, Path | None]:
+def write_template(path: Path, horizon: Horizon, *, force: bool = False) -> tuple[Path, Path | None]:
     """Write a fill-in input workbook with example rows, and its model file if none exists yet.
 
-    Returns the workbook path and the model file path (None when an existing model file was kept).
+    Returns the workbook path and the model file path (None when an existing model file was kept). An existing
+    workbook is replaced only with `force` and only if capopt wrote it and nobody changed its cells since;
+    `OutputError` otherwise.
     """
     path = Path(path)
+    check_replaceable(path, is_capopt_workbook, force=force)
     model_path = path.with_suffix(".yaml")
     settings = {"name": path.stem, "inputs": path.name, "start": horizon.start, "periods": horizon.periods,
                 "months_per_period": horizon.months_per_period, "discount_rate": horizon.discount_rate}
@@ -343,16 +346,23 @@ def write_template(path: Path, horizon: Horizon) -> tuple[Path, Path | None]:
     return path, model_path if _write_new_model_file(model_path, text) else None
 
 
-def convert_case(model_file: Path, path: Path) -> tuple[Path, Path | None]:
+def convert_case(model_file: Path, path: Path, *, force: bool = False) -> tuple[Path, Path | None]:
     """Write the input tables of `model_file` (CSV folder or workbook) as one workbook, cell text unchanged,
     and a model file for it (same settings, `inputs` = the workbook) if none exists yet.
 
-    Raises `InputError` if the model file or its tables cannot be read; cell values are not validated here.
+    Raises `InputError` if the model file or its tables cannot be read (cell values are not validated here), and
+    `OutputError` if `path` is the case's own input workbook or a file capopt may not replace (see
+    `write_template`).
     """
     model_file, path = Path(model_file), Path(path)
     data, horizon, _options, _solver, raw, problems = read_model_file(model_file)
     if any(not p.warning for p in problems):
         raise InputError(problems)
+    inputs = model_file.parent / str(data["inputs"])
+    if path.exists() and inputs.exists() and os.path.samefile(path, inputs):
+        raise OutputError(f"{path} is the input workbook of {model_file}; convert writes a new workbook: choose "
+                          "another name")
+    check_replaceable(path, is_capopt_workbook, force=force)
     model_path = path.with_suffix(".yaml")
     settings = dict(data)
     settings["inputs"] = os.path.relpath(path.resolve(), model_path.parent.resolve())
