@@ -148,8 +148,11 @@ def _chart_tables(plan_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, st
         for name in CHART_TABLES:
             path = plan_dir / f"{name}.csv"
             sources[name] = display_path(path)
+            raw = _read(path, sources[name])
+            if raw and not raw.endswith(b"\n"):  # capopt ends every line, the last one too
+                raise _damaged(sources[name], "it ends in the middle of a row: the file was cut short")
             try:
-                tables[name] = _unescaped(pd.read_csv(io.BytesIO(_read(path, sources[name]))))
+                tables[name] = _unescaped(pd.read_csv(io.BytesIO(raw)))
             except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
                 raise _damaged(sources[name], str(exc).strip().splitlines()[-1]) from None
         return tables, sources
