@@ -233,6 +233,13 @@ def _remove_written(folder: Path) -> None:
         os.rmdir(folder)
 
 
+def slug(name: str) -> str:
+    """A label (a case's name) as a file name: letters, digits, '.', '_' and '-' kept, anything else '_'; never
+    a path, never hidden."""
+    text = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-")
+    return text[:100] or "case"
+
+
 def _alive(pid: int) -> bool:
     """Whether process `pid` still runs (a leftover of a live run is not ours to clean)."""
     if pid == os.getpid():
@@ -385,6 +392,52 @@ class OutputFolder:
             if not foreign and set(manifest) <= {self.owner} and self._swappable():
                 return self._swap(fill)
             return self._file_by_file(fill, manifest, replace=True)
+
+    @contextmanager
+    def session(self, names: Iterable[str]) -> Iterator[None]:
+        """Hold the folder for a run that writes `names` into it over time (a sweep): it is checked, made and locked
+        until the block ends, and listed as this owner's from the start."""
+        names = list(names)
+        self.check(names)
+        self.path.mkdir(parents=True, exist_ok=True)
+        with folder_lock(self.path, self.shown):
+            self.check(names)  # another run may have written there before the lock was taken
+            manifest = _read_manifest(self.path)
+            if self.owner not in manifest:
+                _write_manifest(self.path, {**manifest, self.owner: {}})
+            yield
+
+    def _record(self, name: str, hashes: list[str | None] | None) -> None:
+        """List `name` as this owner's with `hashes` (None: no longer listed)."""
+        manifest = _read_manifest(self.path)
+        entries = {n: h for n, h in manifest.get(self.owner, {}).items() if n != name}
+        if hashes is not None:
+            entries[name] = hashes
+        _write_manifest(self.path, {**manifest, self.owner: entries})
+
+    def growing(self, name: str) -> Path:
+        """List `name` as a file this run keeps appending to (any content is capopt's until `seal`); its path."""
+        self._record(name, [None])
+        return self.path / name
+
+    def seal(self, name: str) -> None:
+        """List `name` with its current content's hash (appending to it is done)."""
+        self._record(name, [sha256_of(self.path / name)])
+
+    @contextmanager
+    def replacing(self, name: str) -> Iterator[Path]:
+        """Yield a temporary path to write `name` to; it then replaces `name` at once and is listed as capopt's.
+        Use within `session`, which checked that `name` is free or capopt's."""
+        with atomic_file(self.path / name) as staging:
+            yield staging
+            self._record(name, [None])  # a kill between the rename and the hash still leaves it capopt's
+        self.seal(name)
+
+    def remove(self, name: str) -> None:
+        """Delete `name` if capopt wrote it for this owner and nobody changed it; forget it either way."""
+        if _written(self.path, _read_manifest(self.path), self.owner, name):
+            (self.path / name).unlink()
+        self._record(name, None)
 
     def add(self, fill: Callable[[Path], list[str]]) -> list[Path]:
         """Add or replace the files `fill(staging)` writes, keeping this owner's other files."""

@@ -12,5 +12,7 @@ MAX_WORKBOOK_UNPACKED_BYTES = 200_000_000  # the parts of an .xlsx file once unz
 MAX_TABLE_ROWS = 100_000  # data rows of one table (CSV file or sheet), blank rows not counted
 MAX_TABLE_COLUMNS = 100  # columns of one table: A to CV in a sheet
 MAX_PERIODS = 1_200  # periods of a horizon: 100 years of months
-MAX_MODEL_CELLS = 1_000_000  # periods x (4 x sites x ASIC models + 3 x sites + 2 x tranches): the LP's variables at most
+# periods x (4 x sites x ASIC models + 3 x sites + 2 x tranches): the most variables the LP can have
+MAX_MODEL_CELLS = 1_000_000
 MAX_SCENARIOS = 100_000  # scenarios of one sweep (grid points, list values and random draws included)
+MAX_RESULTS_FILE_BYTES = 1_000_000_000  # a sweep's own results.csv, read back when it is resumed or finished

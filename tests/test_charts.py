@@ -91,7 +91,8 @@ def _plot_lines(plan_dir: Path) -> list[str]:
                                                     'power,A,April,1,1\n'),
      "shadow_prices.csv: damaged (row 2, column period: expected a period YYYY-MM, found 'April'); write the plan "
      "again with capopt solve --out"),
-], ids=["truncated_csv", "blank_number", "summary_is_a_list", "summary_bad_horizon", "summary_cut", "missing_column", "bad_period"])
+], ids=["truncated_csv", "blank_number", "summary_is_a_list", "summary_bad_horizon", "summary_cut", "missing_column",
+        "bad_period"])
 def test_plot_of_a_damaged_plan_is_one_line(plan: optimizer.Plan, tmp_path: Path, damage, line: str) -> None:
     write_plan(plan, tmp_path / "plan")
     damage(tmp_path / "plan")

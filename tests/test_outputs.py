@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 from optimizer import NoPlanError, files
 from optimizer.cli import main
 from optimizer.files import MANIFEST
-from optimizer.writers.plan_layout import CHART_FILES, PLAN_TABLES
+from optimizer.writers.layout import CHART_FILES, PLAN_TABLES
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 

@@ -11,7 +11,7 @@ from ..errors import NoPlanError
 from ..files import OutputError
 from ..solve import solve as solve_case
 from ..writers.plan_files import PlanFileError, check_plan_folder, read_saved_plan, write_chart_files, write_plan
-from ..writers.plan_layout import check_formats
+from ..writers.layout import check_formats
 from ..writers.terminal import summary_text
 from .common import Number, fail_output, load_case
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 README_SHEET = "README"
+MAX_SHEET_COLUMNS = 16_384  # XFD, the last column of a sheet
 _NO_RESULT = "formula without a saved result: open the workbook in a spreadsheet program, let it calculate and save it"
 _FORMULA = object()  # a formula cell whose saved result is not read yet (or that has none)
 
@@ -140,6 +141,24 @@ def workbook_cells(book: Workbook) -> Iterator[tuple[str, int, int, object]]:
                 yield ws.title, row, cell["column"], cell["value"]
 
 
+def read_first_sheet(path: Path, *, max_rows: int,
+                     max_columns: int = MAX_SHEET_COLUMNS) -> tuple[RawTable | None, list[InputProblem]]:
+    """The first sheet of a workbook as a table of text of any columns (a scenario file), or why not."""
+    book_name = display_path(path)
+    try:
+        raw = read_regular_file(path, MAX_WORKBOOK_BYTES, what="the workbook", expected="a workbook (.xlsx)")
+        book = _Book(raw, book_name)
+        try:
+            return book.sheet(book.book.sheetnames[0], None, max_rows=max_rows, max_columns=max_columns)
+        finally:
+            book.close()
+    except FileError as exc:
+        return None, [InputProblem(book_name, "not found" if exc.missing else str(exc))]
+    except (UnreadableWorkbook, IndexError) as exc:
+        return None, [InputProblem(book_name, f"cannot read the workbook ({exc or 'no sheets'}); save it as an Excel "
+                                              "workbook (.xlsx)")]
+
+
 def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[InputProblem]]:
     """Read every table of the schema from the sheets of one workbook (`.xlsx`), as text like the CSV reader."""
     book_name = display_path(path)
@@ -171,14 +190,17 @@ class _Book:
             self._results = open_workbook(self.raw, data_only=True)
         return self._results[title]
 
+    def close(self) -> None:
+        self.book.close()
+        if self._results is not None:
+            self._results.close()
+
     def tables(self) -> tuple[dict[str, RawTable], list[InputProblem]]:
         """Every table's sheet; two sheets that both read as one table's name are an error, never a silent choice."""
         try:
             return self._tables()
         finally:
-            self.book.close()
-            if self._results is not None:
-                self._results.close()
+            self.close()
 
     def _tables(self) -> tuple[dict[str, RawTable], list[InputProblem]]:
         by_key: dict[str, list[str]] = {}
@@ -199,12 +221,7 @@ class _Book:
                     problems.append(InputProblem(f"{self.name}[{table.name}]", f"required sheet '{table.name}' not "
                                                  f"found (sheets: {present})"))
             else:
-                try:
-                    raw, sheet_problems = self._sheet(titles[0], table, f"{self.name}[{titles[0]}]")
-                except UnreadableWorkbook:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - damaged sheet XML fails in openpyxl's parser in many ways
-                    raise UnreadableWorkbook(f"sheet '{titles[0]}': {_reason(exc)}") from None
+                raw, sheet_problems = self.sheet(titles[0], table)
                 problems += sheet_problems
                 if raw is not None:
                     tables[table.name] = raw
@@ -215,7 +232,18 @@ class _Book:
                                           f"{', '.join(t.name for t in TABLES)})", warning=True) for title in titles]
         return tables, problems
 
-    def _sheet(self, title: str, table: Table, source: str) -> tuple[RawTable | None, list[InputProblem]]:
+    def sheet(self, title: str, table: Table | None, *, max_rows: int = MAX_TABLE_ROWS,
+              max_columns: int = MAX_TABLE_COLUMNS) -> tuple[RawTable | None, list[InputProblem]]:
+        """One sheet as `table` (None: a table of any columns, read as text), or why it cannot be read."""
+        try:
+            return self._sheet(title, table, f"{self.name}[{title}]", max_rows, max_columns)
+        except UnreadableWorkbook:
+            raise
+        except Exception as exc:  # noqa: BLE001 - damaged sheet XML fails in openpyxl's parser in many ways
+            raise UnreadableWorkbook(f"sheet '{title}': {_reason(exc)}") from None
+
+    def _sheet(self, title: str, table: Table | None, source: str, max_rows: int,
+               max_columns: int) -> tuple[RawTable | None, list[InputProblem]]:
         """One sheet as text: header = first non-blank row; blank rows skipped; row numbers as the sheet shows.
 
         A formula takes its saved result (a result of "" is a blank cell); one without a result is an error.
@@ -233,13 +261,13 @@ class _Book:
             if not values:
                 continue
             beyond = max(values)
-            if beyond > MAX_TABLE_COLUMNS:
+            if beyond > max_columns:
                 shown = "a formula" if values[beyond] is _FORMULA else f"'{_value_text(values[beyond], None)}'"
                 return None, [InputProblem(source, f"cell {column_letter(beyond)}{row} holds {shown}, beyond column "
-                                           f"{column_letter(MAX_TABLE_COLUMNS)}, the last capopt reads", row)]
-            if len(collected) > MAX_TABLE_ROWS:  # the header and MAX_TABLE_ROWS data rows are in
-                return None, [InputProblem(source, f"more than {MAX_TABLE_ROWS:,} data rows; capopt reads at most "
-                                           f"{MAX_TABLE_ROWS:,} rows per table", row)]
+                                           f"{column_letter(max_columns)}, the last capopt reads", row)]
+            if len(collected) > max_rows:  # the header and max_rows data rows are in
+                return None, [InputProblem(source, f"more than {max_rows:,} data rows; capopt reads at most "
+                                           f"{max_rows:,} rows per table", row)]
             collected.append((row, values))
         if formulas:
             self._saved_results(title, formulas, collected)
@@ -252,7 +280,7 @@ class _Book:
             problems.append(InputProblem(source, f"a column name is a {_NO_RESULT}", header_row))
         header = [_value_text(header_values.get(k), None) if header_values.get(k) is not _FORMULA else ""
                   for k in range(1, max(header_values) + 1)]
-        kinds = [table.column_by_name[h].kind if h in table.column_by_name else None for h in header]
+        kinds = [table.column_by_name[h].kind if table and h in table.column_by_name else None for h in header]
         problems += [InputProblem(source, f"column {column_letter(k + 1)} of the header has no name", header_row)
                      for k, h in enumerate(header) if not h]
         body = []
@@ -271,7 +299,7 @@ class _Book:
                                              f"{len(header)} columns of the header: {shown}", row))
             body.append([texts.get(k + 1, "") for k, h in enumerate(header) if h])
         frame = pd.DataFrame(body, columns=[h for h in header if h], dtype=object)
-        return RawTable(table.name, source, frame, [row for row, _ in data]), problems
+        return RawTable(table.name if table else title, source, frame, [row for row, _ in data]), problems
 
     def _saved_results(self, title: str, formulas: dict[tuple[int, int], int],
                        collected: list[tuple[int, dict[int, object]]]) -> None:

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
 from ..files import PNG_SOFTWARE, atomic_file
-from .plan_layout import CHART_FILES
+from .layout import CHART_FILES
 _MINING, _AI, _BUILD, _SPOT, _CROSS = "#f7931a", "#1f77b4", "#9ecae9", "#17becf", "#444444"
 _DPI = 120
 

@@ -15,7 +15,7 @@ from ..files import (FileError, OutputFolder, check_replaceable, display_path, e
 from ..horizon import parse_month
 from ..limits import MAX_TABLE_FILE_BYTES
 from ..results import Plan
-from .plan_layout import (CHART_COLUMNS, CHART_FILES, CHART_TABLES, PLAN_JSON, PLAN_SHEETS, PLAN_XLSX, SUMMARY_JSON,
+from .layout import (CHART_COLUMNS, CHART_FILES, CHART_TABLES, PLAN_JSON, PLAN_SHEETS, PLAN_XLSX, SUMMARY_JSON,
                           check_formats, plan_file_names)
 
 PLAN_OWNER = "plan"  # the owner of a plan's files in a folder's manifest (files.OutputFolder)
@@ -173,8 +173,8 @@ def _chart_tables(plan_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, st
         except Exception as exc:  # noqa: BLE001 - a damaged workbook fails inside openpyxl in many ways
             raise _damaged(shown, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
         return {name: sheets[PLAN_SHEETS[name]] for name in CHART_TABLES}, dict.fromkeys(CHART_TABLES, shown)
-    raise PlanFileError(f"{display_path(plan_dir)} holds no plan tables ({', '.join(f'{n}.csv' for n in CHART_TABLES)}, "
-                        f"{PLAN_JSON} or {PLAN_XLSX})")
+    tables = ", ".join(f"{name}.csv" for name in CHART_TABLES)
+    raise PlanFileError(f"{display_path(plan_dir)} holds no plan tables ({tables}, {PLAN_JSON} or {PLAN_XLSX})")
 
 
 def _checked(name: str, frame: pd.DataFrame, shown: str) -> pd.DataFrame:

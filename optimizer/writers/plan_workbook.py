@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..model.objective import COSTS, REVENUES
 from ..results import Plan
 from .input_workbook import add_input_sheets, inputs_as_frames
-from .plan_layout import PLAN_SHEETS
+from .layout import PLAN_SHEETS
 from .xlsx import fit_widths, print_landscape, put, save_workbook, style_header
 
 INPUT_SHEET_TITLE = "Input {table}"

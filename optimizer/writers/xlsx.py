@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -162,3 +162,22 @@ def fit_widths(ws: Worksheet, frame: pd.DataFrame, *, minimum: int = 9, maximum:
         else:
             width = max(width, 14)
         ws.column_dimensions[get_column_letter(i)].width = min(max(width, minimum), maximum)
+
+
+def write_table_workbook(sheets: Mapping[str, pd.DataFrame], path: Path, *,
+                         freeze: Mapping[str, str] | None = None) -> Path:
+    """A workbook of plain tables, one sheet per frame (header in row 1, filtered and sized), every text cell
+    stored as text (`put`); saved atomically with `save_workbook`. `freeze`: sheet -> top-left unfrozen cell."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, frame in sheets.items():
+        ws = book.create_sheet(title)
+        columns = [str(c) for c in frame.columns]
+        for i, name in enumerate(columns, start=1):
+            put(ws, 1, i, name)
+        for r, values in enumerate(frame.itertuples(index=False, name=None), start=2):
+            for i, value in enumerate(values, start=1):
+                put(ws, r, i, value)
+        style_header(ws, columns, freeze=(freeze or {}).get(title, "A2"))
+        fit_widths(ws, frame)
+    return save_workbook(book, path)

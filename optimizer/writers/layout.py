@@ -1,6 +1,7 @@
-"""What a plan folder holds: file names by format, the plan tables, their sheets in plan.xlsx and the chart files.
+"""What plan and sweep folders hold: a plan's files by format, its tables, their sheets in plan.xlsx and its chart
+files; a sweep's files.
 
-Shared by the writers of a plan and `capopt plot`, which reads one back, without loading openpyxl or matplotlib.
+Shared by the writers, `capopt plot` (which reads a plan back) and the sweep, without loading openpyxl or matplotlib.
 """
 from __future__ import annotations
 
@@ -48,3 +49,12 @@ def plan_file_names(formats: Iterable[str], plots: bool) -> list[str]:
     if "json" in chosen:
         names.append(PLAN_JSON)
     return names + (list(CHART_FILES) if plots else [])
+
+
+# a sweep's folder
+RESULTS_CSV = "results.csv"
+RESULTS_XLSX = "results.xlsx"
+META_JSON = "sweep.json"
+TORNADO_PNG = "tornado.png"
+HEATMAP_PNG = "heatmap.png"
+SWEEP_FILES = (RESULTS_CSV, RESULTS_XLSX, META_JSON, TORNADO_PNG, HEATMAP_PNG)
