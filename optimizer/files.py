@@ -1,6 +1,8 @@
-"""Files on disk, the bottom layer of capopt's I/O: atomic writes, formula escaping and paths as a planner reads them.
+"""Files on disk, the bottom layer of capopt's I/O: reading regular files of bounded size, atomic writes, output
+folders that never lose a file capopt did not write (manifest, lock, swap, recovery of killed runs), formula
+escaping and paths as a planner reads them.
 
-Imports nothing from the package but its errors, so readers and writers alike can build on it.
+Imports nothing from the package, so readers and writers alike can build on it.
 """
 from __future__ import annotations
 
@@ -19,6 +21,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")  # text a spreadsheet may run as a formula
+MANIFEST = ".capopt-manifest.json"  # in an output folder: the files capopt wrote there, by owner, with their hashes
+PNG_SOFTWARE = "capopt"  # the Software text of every PNG capopt draws: how it recognises its own charts
+_STAGING = "capopt"  # staging names carry the pid of their run: .<target>.capopt-<pid>-<hex>.new / .old / .tmp
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.capopt-(?P<pid>[0-9]+)-[0-9a-f]+\.(?P<kind>new|old|tmp)$")
+_LEGACY_OLD = re.compile(r"^\.(?P<name>.+)\.(?P<pid>[0-9]+)\.old$")  # a plan replaced by capopt before manifests
+_RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
+_AT_FDCWD = -100
 
 
 class FileError(Exception):
@@ -128,17 +137,6 @@ def atomic_file(target: Path) -> Iterator[Path]:
 
 
 # ---- output folders: a manifest of what capopt wrote, a lock, atomic replacement, recovery ----------------------
-
-MANIFEST = ".capopt-manifest.json"
-_STAGING = "capopt"  # staging names: .<target>.capopt-<pid>-<hex>.new / .old / .tmp
-_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.capopt-(?P<pid>[0-9]+)-[0-9a-f]+\.(?P<kind>new|old|tmp)$")
-_LEGACY_OLD = re.compile(r"^\.(?P<name>.+)\.(?P<pid>[0-9]+)\.old$")  # a plan replaced by capopt before manifests
-_RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
-_AT_FDCWD = -100
-
-
-PNG_SOFTWARE = "capopt"  # the Software text of every PNG capopt draws: how it recognises its own charts
-
 
 class OutputError(Exception):
     """An output that capopt must not write (it would touch a file capopt did not write, or the folder is in use);
@@ -391,7 +389,7 @@ class OutputFolder:
             manifest, foreign = self._inspect()
             if not foreign and set(manifest) <= {self.owner} and self._swappable():
                 return self._swap(fill)
-            return self._file_by_file(fill, manifest, replace=True)
+            return self._file_by_file(fill, replace=True)
 
     @contextmanager
     def session(self, names: Iterable[str]) -> Iterator[None]:
@@ -444,7 +442,7 @@ class OutputFolder:
         self.check()
         self.path.mkdir(parents=True, exist_ok=True)
         with folder_lock(self.path, self.shown):
-            return self._file_by_file(fill, self._inspect()[0], replace=False)
+            return self._file_by_file(fill, replace=False)
 
     def _staging(self, folder: Path, kind: str) -> Path:
         return folder / f".{self.path.name or 'root'}.{_STAGING}-{os.getpid()}-{secrets.token_hex(4)}.{kind}"
@@ -474,7 +472,7 @@ class OutputFolder:
                 shutil.rmtree(staging, ignore_errors=True)
         return [self.path / n for n in names]
 
-    def _file_by_file(self, fill: Callable[[Path], list[str]], manifest: dict, *, replace: bool) -> list[Path]:
+    def _file_by_file(self, fill: Callable[[Path], list[str]], *, replace: bool) -> list[Path]:
         staging = self._staging(self.path, "new")
         os.mkdir(staging)
         try:

@@ -16,7 +16,7 @@ from ..horizon import parse_month
 from ..limits import MAX_TABLE_FILE_BYTES
 from ..results import Plan
 from .layout import (CHART_COLUMNS, CHART_FILES, CHART_TABLES, PLAN_JSON, PLAN_SHEETS, PLAN_XLSX, SUMMARY_JSON,
-                          check_formats, plan_file_names)
+                     check_formats, plan_file_names)
 
 PLAN_OWNER = "plan"  # the owner of a plan's files in a folder's manifest (files.OutputFolder)
 
@@ -25,8 +25,6 @@ def _json_default(value: object) -> object:
     if hasattr(value, "item"):
         return value.item()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 
 
 def _is_text(column: pd.Series) -> bool:
