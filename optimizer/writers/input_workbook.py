@@ -77,11 +77,8 @@ def _comment(column: Column, table: Table, horizon: Horizon | None) -> Comment:
     elif column.kind == "period":
         span = f" ({horizon.labels[0]} to {horizon.labels[-1]})" if horizon else ""
         lines.append(f"A period start of the horizon{span}, as text YYYY-MM.")
-    elif column.kind == "integer":
-        lines.append("Whole number >= 0.")
-    elif column.minimum is not None:
-        lines.append(f"Number {'>' if column.minimum_exclusive else '>='} {column.minimum:g}"
-                     + (f" and <= {column.maximum:g}." if column.maximum is not None else "."))
+    elif column.kind in ("integer", "number"):
+        lines.append(f"{'Whole number' if column.kind == 'integer' else 'Number'} {column.allowed_text()}.")
     if column.references:
         target, key = column.references.split(".")
         lines.append(f"Must name a {key} of sheet '{target}'.")
@@ -101,6 +98,11 @@ def _column_range(frames: dict[str, pd.DataFrame], reference: str, last_row: int
         return None
     letter = get_column_letter(list(frame.columns).index(column) + 1)
     return f"{quote_sheetname(table)}!${letter}$2:${letter}${last_row}"
+
+
+def _formula_number(value: float) -> str:
+    """A number as a formula in a data validation: every digit written out (1000000, not 1e+06)."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _validation(column: Column, table: Table, letter: str, frames: dict[str, pd.DataFrame],
@@ -125,18 +127,11 @@ def _validation(column: Column, table: Table, letter: str, frames: dict[str, pd.
         rule = DataValidation("custom", formula1=f'OR(AND(ISTEXT({cell}),LEN({cell})=7,MID({cell},5,1)="-"),'
                                                  f"AND(ISNUMBER({cell}),DAY({cell})=1))",
                               error="Enter the period as text YYYY-MM, e.g. 2027-01.")
-    elif column.kind == "integer":
-        rule = DataValidation("whole", operator="greaterThanOrEqual", formula1="0", error="Enter a whole number >= 0.")
-    elif column.kind == "number" and column.minimum is not None:
-        low = f"{column.minimum:g}"
-        if column.maximum is not None:
-            rule = DataValidation("decimal", operator="between", formula1=low, formula2=f"{column.maximum:g}",
-                                  error=f"Enter a number from {low} to {column.maximum:g}.")
-        elif column.minimum_exclusive:
-            rule = DataValidation("decimal", operator="greaterThan", formula1=low, error=f"Enter a number > {low}.")
-        else:
-            rule = DataValidation("decimal", operator="greaterThanOrEqual", formula1=low,
-                                  error=f"Enter a number >= {low}.")
+    elif column.kind in ("integer", "number"):  # every number column has an allowed range (schema.py)
+        kind = "whole" if column.kind == "integer" else "decimal"
+        rule = DataValidation(kind, operator="between", formula1=_formula_number(column.minimum or 0),
+                              formula2=_formula_number(column.maximum), error=f"Enter a "
+                              f"{'whole number' if kind == 'whole' else 'number'} {column.allowed_text()}.")
     if rule is not None:
         rule.allow_blank = True
         rule.showErrorMessage = True
