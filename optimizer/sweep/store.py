@@ -49,7 +49,10 @@ def _cell(value: object) -> str:
 
 def _complete_rows(path: Path) -> tuple[list[str] | None, list[list[str]]]:
     """(header, rows) of results.csv: only complete rows (a last line cut short by a kill is left out)."""
-    text = read_regular_file(path, MAX_RESULTS_FILE_BYTES).decode("utf-8")
+    try:
+        text = read_regular_file(path, MAX_RESULTS_FILE_BYTES).decode("utf-8", errors="replace")
+    except FileError as exc:
+        raise SpecError(f"{path}: {exc}") from None
     rows = list(csv.reader(io.StringIO(text[: text.rfind("\n") + 1], newline="")))
     if not rows:
         return None, []
