@@ -438,15 +438,25 @@ def test_ctrl_c_keeps_finished_rows_and_resume_finishes(tmp_path, jobs):
     assert len(rows) == 301 and len({r[0] for r in rows[1:]}) == 300
 
 
-@pytest.mark.slow
-def test_a_killed_worker_loses_no_finished_row(tmp_path):
+def _start_pool_sweep(tmp_path: Path) -> tuple[subprocess.Popen, Path, list[str]]:
+    """A 300-scenario sweep on two worker processes, started as a command and running: (process, out, args)."""
     model = _write_model(tmp_path, _rich_tables(), "rich", 12)
     out = tmp_path / "run"
     args = ["sweep", str(model), "--vary", "hashprice=0.5:1.5:30", "--vary", "ai_contract_price=0.8:1.2:10",
             "--out", str(out), "--jobs", "2", "--chunk-size", "2", "--no-progress"]
     process = subprocess.Popen(_cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_rows(out / "results.csv", 10, process)
-    workers = [int(p) for p in os.listdir("/proc") if p.isdigit() and _is_pool_worker(int(p), process.pid)]
+    return process, out, args
+
+
+def _pool_workers(parent: int) -> list[int]:
+    return [int(p) for p in os.listdir("/proc") if p.isdigit() and _is_pool_worker(int(p), parent)]
+
+
+@pytest.mark.slow
+def test_a_killed_worker_loses_no_finished_row(tmp_path):
+    process, out, _ = _start_pool_sweep(tmp_path)
+    workers = _pool_workers(process.pid)
     assert workers, "no worker process found"
     os.kill(workers[0], signal.SIGKILL)
     out_text, err = process.communicate(timeout=120)
@@ -634,10 +644,6 @@ def test_errors_exit_1_and_results_keep_one_row_per_scenario(tmp_path: Path, tin
     assert len(rows) == 6 and {r[rows[0].index("status")] for r in rows[1:]} == {"optimal"}
 
 
-def _children(pid: int) -> list[int]:
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and _is_pool_worker(int(p), pid)]
-
-
 def _gone(pids: list[int], timeout_s: float = 15) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -657,13 +663,8 @@ def _state(pid: int) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
 def test_workers_die_with_their_sweep(tmp_path: Path, how: signal.Signals) -> None:
-    model = _write_model(tmp_path, _rich_tables(), "rich", 12)
-    out = tmp_path / "run"
-    args = ["sweep", str(model), "--vary", "hashprice=0.5:1.5:30", "--vary", "ai_contract_price=0.8:1.2:10",
-            "--out", str(out), "--jobs", "2", "--chunk-size", "2", "--no-progress"]
-    process = subprocess.Popen(_cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_rows(out / "results.csv", 10, process)
-    workers = _children(process.pid)
+    process, out, args = _start_pool_sweep(tmp_path)
+    workers = _pool_workers(process.pid)
     assert len(workers) == 2
     process.send_signal(how)
     _, err = process.communicate(timeout=60)

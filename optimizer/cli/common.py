@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 import click
@@ -64,7 +66,16 @@ class Number(click.ParamType):
         return " ".join(parts[:1]) + (" " + " and ".join(parts[1:]) if len(parts) > 1 else "")
 
 
-def fail_output(error: OutputError) -> NoReturn:
-    """An output capopt must not write: one line, exit 2 (nothing was written)."""
-    click.echo(f"error: {error}", err=True)
-    sys.exit(2)
+@contextmanager
+def writing(what: str) -> Iterator[None]:
+    """Around writing output: one that capopt must not write (`OutputError`: a file it did not write, a folder in
+    use) exits 2 with its one line, nothing written; a failed write (`OSError`: disk full, no permission) exits 1
+    saying it cannot write `what`."""
+    try:
+        yield
+    except OutputError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except OSError as error:
+        click.echo(f"error: cannot write {what}: {error.strerror or error}", err=True)
+        sys.exit(1)

@@ -8,12 +8,11 @@ import click
 
 from ..case import SOLVERS
 from ..errors import NoPlanError
-from ..files import OutputError
 from ..solve import solve as solve_case
 from ..writers.plan_files import PlanFileError, check_plan_folder, read_saved_plan, write_chart_files, write_plan
 from ..writers.layout import check_formats
 from ..writers.terminal import summary_text
-from .common import Number, fail_output, load_case
+from .common import Number, load_case, writing
 
 
 @click.command()
@@ -55,11 +54,9 @@ def solve(model_file: str, out_dir: str | None, formats: tuple[str, ...], plots:
     if not out_dir and (plots or force or formats != ("csv",)):
         raise click.UsageError("--format, --plots and --force need --out DIR (the folder to write the plan to)")
     case = load_case(model_file)
-    try:
-        if out_dir:  # before solving: a plan that cannot be written is not worth solving
+    if out_dir:
+        with writing(f"the plan to {out_dir}"):  # before solving: a plan that cannot be written is not worth solving
             check_plan_folder(out_dir, formats, plots=plots, force=force)
-    except OutputError as error:
-        fail_output(error)
     try:
         plan = solve_case(case, solver=solver, time_limit_s=time_limit_s)
     except NoPlanError as error:
@@ -67,13 +64,8 @@ def solve(model_file: str, out_dir: str | None, formats: tuple[str, ...], plots:
         sys.exit(1)
     click.echo(f"NPV: {plan.npv_usd:,.0f} USD ({plan.status})" if quiet else summary_text(plan))
     if out_dir:
-        try:
+        with writing(f"the plan to {out_dir}"):
             write_plan(plan, out_dir, formats, plots=plots, force=force)
-        except OutputError as error:
-            fail_output(error)
-        except OSError as error:
-            click.echo(f"error: cannot write the plan to {out_dir}: {error.strerror or error}", err=True)
-            sys.exit(1)
         click.echo(f"plan written to {out_dir}/")
 
 
@@ -91,12 +83,7 @@ def plot(plan_dir: str, out_dir: str | None) -> None:
     except PlanFileError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
-    try:
+    with writing("the charts"):
         paths = write_chart_files(Path(out_dir or plan_dir), lambda folder: write_charts(summary, tables, folder))
-    except OutputError as error:
-        fail_output(error)
-    except OSError as error:
-        click.echo(f"error: cannot write the charts: {error.strerror or error}", err=True)
-        sys.exit(1)
     for path in paths:
         click.echo(f"wrote {path}")

@@ -15,9 +15,9 @@ from ..sweep.figures import result_columns
 from ..sweep.params import parse_key
 from ..sweep.runner import run_sweep
 from ..sweep.specs import SpecError, build_scenarios, parse_vary, read_scenario_file
-from ..files import OutputError, slug
+from ..files import slug
 from ..limits import MAX_SCENARIOS
-from .common import Number, fail_output, load_case
+from .common import Number, load_case, writing
 
 _VARY_HELP = ("Parameter values: KEY=LOW:HIGH:N (grid), KEY=A,B,C (list), KEY=X, or KEY=LOW~HIGH (random, with "
               "--samples). KEY is GROUP (a multiplier) or set:GROUP (an absolute value), optionally with a window "
@@ -82,27 +82,24 @@ def sweep(model_file: str, varies: tuple[str, ...], scenario_file: str | None, s
     case = load_case(model_file)
     bar = None if no_progress else _ProgressBar(case.name)
     try:
-        if resume and overwrite:
-            raise SpecError("--resume and --overwrite exclude each other")
-        axes = [parse_vary(spec) for spec in varies]
-        file_rows = read_scenario_file(scenario_file, ignore=result_columns(case, [])) if scenario_file else None
-        if not axes and file_rows is None:
-            raise SpecError("nothing to vary: give --vary KEY=VALUES (e.g. hashprice=0.5:1.5:11) or --scenarios FILE")
-        scenarios = build_scenarios(axes, samples=samples, seed=seed, file_rows=file_rows)
-        out = Path(out_dir or f"{slug(case.name)}-sweep")  # the name is a label, never a path
-        result = run_sweep(case, scenarios, out, resume=resume, overwrite=overwrite, force=force, executor=executor,
-                           jobs=jobs, scheduler=scheduler, chunk_size=chunk_size, progress=bar,
-                           warn=lambda text: click.echo(f"warning: {text}", err=True),
-                           about={"vary": list(varies), "scenario_file": scenario_file, "samples": samples,
-                                  "seed": seed})
+        with writing("the sweep's results"):
+            if resume and overwrite:
+                raise SpecError("--resume and --overwrite exclude each other")
+            axes = [parse_vary(spec) for spec in varies]
+            file_rows = read_scenario_file(scenario_file, ignore=result_columns(case, [])) if scenario_file else None
+            if not axes and file_rows is None:
+                raise SpecError("nothing to vary: give --vary KEY=VALUES (e.g. hashprice=0.5:1.5:11) or --scenarios "
+                                "FILE")
+            scenarios = build_scenarios(axes, samples=samples, seed=seed, file_rows=file_rows)
+            out = Path(out_dir or f"{slug(case.name)}-sweep")  # the name is a label, never a path
+            result = run_sweep(case, scenarios, out, resume=resume, overwrite=overwrite, force=force,
+                               executor=executor, jobs=jobs, scheduler=scheduler, chunk_size=chunk_size,
+                               progress=bar, warn=lambda text: click.echo(f"warning: {text}", err=True),
+                               about={"vary": list(varies), "scenario_file": scenario_file, "samples": samples,
+                                      "seed": seed})
     except SpecError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except OutputError as exc:
-        fail_output(exc)
-    except OSError as exc:
-        click.echo(f"error: cannot write the sweep's results: {exc.strerror or exc}", err=True)
-        sys.exit(1)
     finally:
         if bar is not None:
             bar.close()

@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 import datetime
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from ..errors import InputError
-from ..files import OutputError
 from ..horizon import Horizon, parse_month
 from ..limits import MAX_PERIODS
-from .common import Number, fail_input, fail_output
+from .common import Number, fail_input, writing
 
 
 _FORCE_HELP = ("Replace FILE if capopt wrote it (a workbook capopt did not write, or whose cells were changed, is "
@@ -28,14 +26,10 @@ def _workbook_path(path: str) -> Path:
 def _write_workbook(write: Callable[[], tuple[Path, Path | None]], file: str) -> None:
     """Run `write` (template or convert): bad input exits 2, a failed write exits 1, else say what was written."""
     try:
-        workbook, model_path = write()
+        with writing(file):
+            workbook, model_path = write()
     except InputError as error:
         fail_input(error)
-    except OutputError as error:
-        fail_output(error)
-    except OSError as error:
-        click.echo(f"error: cannot write {file}: {error.strerror or error}", err=True)
-        sys.exit(1)
     click.echo(f"wrote {workbook}")
     model = model_path or workbook.with_suffix(".yaml")
     if model_path is None:
