@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
@@ -618,3 +619,12 @@ def test_a_template_of_a_hundred_million_periods_is_refused_within_a_memory_cap(
     result = run_capped("template", "t.xlsx", "--periods", "100000000", cwd=tmp_path)
     assert result.returncode == 2 and "100000000 is not in the range 1<=x<=1200" in result.stderr, result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_frames_too_large_are_refused_before_their_cells_are_read() -> None:
+    """`Case.from_tables` takes frames from Python: the same row limit as a file, checked before any cell is read."""
+    sites = pd.DataFrame({"site": [f"s{k}" for k in range(100_001)], "grid_mw": 1.0})
+    with pytest.raises(InputError) as error:
+        optimizer.Case.from_tables({"sites": sites}, start="2027-01", periods=6)
+    assert str(error.value.problems[0]) == ("error: <tables>[sites]: 100,001 rows and 2 columns; capopt reads at most "
+                                            "100,000 rows and 100 columns per table")
