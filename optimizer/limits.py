@@ -8,7 +8,7 @@ from __future__ import annotations
 MAX_MODEL_FILE_BYTES = 1_000_000  # a model file (YAML); a real one is under 1 KB
 MAX_TABLE_FILE_BYTES = 50_000_000  # a CSV table, a scenario file, a saved plan's CSV or JSON file
 MAX_WORKBOOK_BYTES = 50_000_000  # an .xlsx file on disk
-MAX_WORKBOOK_UNPACKED_BYTES = 500_000_000  # the parts of an .xlsx file once unzipped (a zip bomb is refused)
+MAX_WORKBOOK_UNPACKED_BYTES = 200_000_000  # the parts of an .xlsx file once unzipped (a zip bomb is refused)
 MAX_TABLE_ROWS = 100_000  # data rows of one table (CSV file or sheet), blank rows not counted
 MAX_TABLE_COLUMNS = 100  # columns of one table: A to CV in a sheet
 MAX_PERIODS = 1_200  # periods of a horizon: 100 years of months
@@ -16,3 +16,4 @@ MAX_MODEL_CELLS = 4_000_000  # scenarios x periods x (4 x sites x ASIC models + 
 #                               model's variables at most (1M variables take about 1.5 GB)
 MAX_CASE_SCENARIOS = 1_000  # rows of a case's scenarios table (the extensive form holds every one)
 MAX_SCENARIOS = 100_000  # scenarios of one sweep (grid points, list values and random draws included)
+MAX_RESULTS_FILE_BYTES = 1_000_000_000  # a sweep's own results.csv, read back when it is resumed or finished

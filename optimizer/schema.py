@@ -2,12 +2,18 @@
 built."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 from .limits import MAX_CASE_SCENARIOS, MAX_PERIODS, MAX_TABLE_ROWS
 
 Kind = Literal["text", "number", "integer", "bool", "period"]
+
+# A number as capopt reads it, in a table, a --vary spec or an option: ASCII digits, a point, an exponent. float()
+# alone would also take 1_000 and full-width or Arabic-Indic digits.
+NUMBER_PATTERN = r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+NUMBER = re.compile(NUMBER_PATTERN)
 
 
 def number_text(value: float) -> str:

@@ -17,9 +17,8 @@ from .errors import InputError, InputProblem
 from .fundamentals import DEFAULT_HALVING_MONTHS, derive_hashprice, period_subsidy_btc_per_block
 from .horizon import Horizon, parse_month
 from .readers.csv_folder import RawTable
-from .schema import TABLE_BY_NAME, TABLES, Column, Table, number_text
+from .schema import NUMBER, TABLE_BY_NAME, TABLES, Column, Table, number_text
 
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # ASCII digits only
 _NOT_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 _THOUSANDS = re.compile(r"^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$")
 _DECIMAL_COMMA = re.compile(r"^-?[0-9]+,[0-9]+$")
@@ -117,7 +116,7 @@ def _parse_cell(text: str, column: Column) -> tuple[object, str | None]:
     cleaned = text.replace(",", "") if _THOUSANDS.match(text) else text
     if _NOT_FINITE.fullmatch(cleaned):
         return None, f"expected a finite number, found '{text}'"
-    if not _NUMBER.fullmatch(cleaned):  # float() would also take 1_000, full-width and Arabic-Indic digits
+    if not NUMBER.fullmatch(cleaned):
         hint = f" (decimals take a point: {text.replace(',', '.')})" if _DECIMAL_COMMA.match(text) else ""
         return None, f"expected a number, found '{text}'{hint}"
     value = float(cleaned)

@@ -1,4 +1,5 @@
-"""Test settings: hypothesis profiles (HYPOTHESIS_PROFILE=ci, set by .ci/run, makes every run draw the same examples)."""
+"""Test settings: hypothesis profiles (HYPOTHESIS_PROFILE=ci, set by .ci/run, makes every run draw the same
+examples)."""
 from __future__ import annotations
 
 import os

@@ -13,12 +13,15 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
 import optimizer
 from optimizer.cli import main
 from optimizer.errors import InputError
+
+from .bounded import run_capped
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 HORIZON = "(2027-01..2027-06, monthly)"
@@ -367,7 +370,17 @@ FOLDERS = {
     "yaml_not_utf8": ["error: model.yaml, row 2: not UTF-8 text (byte 0xe9); save it as UTF-8"],
     "cp1252_sites": ["error: inputs/sites.csv, row 3, column site: not UTF-8 text (byte 0xe9 in 'montréal'); save "
                      "the file as CSV UTF-8"],
+    "mac_csv_cp1252": ["error: inputs/sites.csv, row 3, column site: not UTF-8 text (byte 0xfc in 'süd'); save the "
+                       "file as CSV UTF-8"],
+    "optional_table_broken_link": ["error: inputs/fleet.csv: is a broken link (to 'old_fleet.csv', which does not "
+                                   "exist)"],
+    "sites_link_loop": ["error: inputs/sites.csv: is a link that leads back to itself (a symbolic link loop)"],
+    "yaml_nested_aliases": ["error: model.yaml, row 2: malformed YAML: an anchor (&a) is not allowed in a model file; "
+                            "write the value out"],
+    "workbook_far_value": ["error: book.xlsx[sites], row 1048576: cell XFD1048576 holds 'x', beyond column CV, the "
+                           "last capopt reads"],
 }
+SOLVE_AS_BASE = {"base", "excel_crlf_bom", "workbook_far_blank_cell"}  # whole folders that solve to the base plan
 
 
 def run(*args: str) -> Result:
@@ -405,14 +418,14 @@ def test_bad_input_is_rejected_with_one_line_per_problem(case: Path, edit: Edit,
 @pytest.mark.parametrize("name", sorted(FOLDERS))
 def test_bad_input_folders(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / name
-    shutil.copytree(CORPUS / name, folder)
+    shutil.copytree(CORPUS / name, folder, symlinks=True)  # links stay links, broken or looping as they are
     monkeypatch.chdir(folder)
     assert_rejected(folder, FOLDERS[name])
 
 
 def test_every_corpus_folder_is_tested() -> None:
     folders = {p.name for p in CORPUS.iterdir() if p.is_dir()}
-    assert folders == set(FOLDERS) | {"base", "excel_crlf_bom"}
+    assert folders == set(FOLDERS) | SOLVE_AS_BASE
 
 
 def test_missing_model_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -530,8 +543,9 @@ def test_lead_time_beyond_the_horizon_is_the_horizon_length(case: Path) -> None:
     assert npv_lines[0] == npv_lines[1]
 
 
-def test_excel_folder_gives_the_base_plan(base_npv_line: str) -> None:
-    result = run("solve", str(CORPUS / "excel_crlf_bom" / "model.yaml"), "--quiet")
+@pytest.mark.parametrize("name", sorted(SOLVE_AS_BASE - {"base"}))
+def test_corpus_folders_that_solve_give_the_base_plan(name: str, base_npv_line: str) -> None:
+    result = run("solve", str(CORPUS / name / "model.yaml"), "--quiet")
     assert result.exit_code == 0 and result.stderr == "", result.output
     assert result.stdout == base_npv_line
 
@@ -584,3 +598,33 @@ def test_examples_have_no_scale_warnings() -> None:
     """The usual ranges fit the shipped examples (a warning there would teach users to ignore them)."""
     for model_file in sorted((CORPUS.parent.parent / "models").glob("*.yaml")):
         assert optimizer.load(model_file).warnings == [], model_file.name
+
+
+# Size limits, in a child process whose memory is capped: each must stop with its one line, never try to allocate.
+CAPPED = ["periods_1e9", "yaml_nested_aliases_into_name", "too_many_rows", "lp_too_large", "table_too_large"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CAPPED)
+def test_size_limits_hold_within_a_memory_cap(case: Path, name: str) -> None:
+    _, edit, lines = next(entry for entry in BAD if entry[0] == name)
+    edit(case)
+    result = run_capped("validate", "model.yaml", cwd=case)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines()[: len(lines)] == lines
+
+
+@pytest.mark.slow
+def test_a_template_of_a_hundred_million_periods_is_refused_within_a_memory_cap(tmp_path: Path) -> None:
+    result = run_capped("template", "t.xlsx", "--periods", "100000000", cwd=tmp_path)
+    assert result.returncode == 2 and "100000000 is not in the range 1<=x<=1200" in result.stderr, result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_frames_too_large_are_refused_before_their_cells_are_read() -> None:
+    """`Case.from_tables` takes frames from Python: the same row limit as a file, checked before any cell is read."""
+    sites = pd.DataFrame({"site": [f"s{k}" for k in range(100_001)], "grid_mw": 1.0})
+    with pytest.raises(InputError) as error:
+        optimizer.Case.from_tables({"sites": sites}, start="2027-01", periods=6)
+    assert str(error.value.problems[0]) == ("error: <tables>[sites]: 100,001 rows and 2 columns; capopt reads at most "
+                                            "100,000 rows and 100 columns per table")

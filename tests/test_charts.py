@@ -61,3 +61,48 @@ def test_plot_of_a_folder_without_a_plan_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["plot", str(tmp_path)])
     assert result.exit_code == 2
     assert "summary.json not found" in result.output
+
+
+def _plot_lines(plan_dir: Path) -> list[str]:
+    result = CliRunner().invoke(main, ["plot", str(plan_dir), "--out", str(plan_dir.parent / "png")])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert not (plan_dir.parent / "png").exists()
+    return result.stderr.splitlines()
+
+
+@pytest.mark.parametrize("damage, line", [
+    (lambda d: (d / "site_periods.csv").write_bytes((d / "site_periods.csv").read_bytes()[:-40]),
+     "site_periods.csv: damaged (it ends in the middle of a row: the file was cut short); write the plan again with "
+     "capopt solve --out"),
+    (lambda d: (d / "site_periods.csv").write_text((d / "site_periods.csv").read_text().replace(",2.5,", ",,", 1)),
+     "site_periods.csv: damaged (row 5, column mining_installed_mw: expected a number, found nothing (the file may "
+     "be cut short)); write the plan again with capopt solve --out"),
+    (lambda d: (d / "summary.json").write_text("[]"),
+     "summary.json: damaged (expected a JSON object, found list); write the plan again with capopt solve --out"),
+    (lambda d: (d / "summary.json").write_text('{"horizon": {"months_per_period": 2}}'),
+     "summary.json: damaged (horizon.months_per_period must be 1 or 3, found 2); write the plan again with capopt "
+     "solve --out"),
+    (lambda d: (d / "summary.json").write_text('{"horiz'),
+     "summary.json: damaged (Unterminated string starting at); write the plan again with capopt solve --out"),
+    (lambda d: (d / "period_totals.csv").write_text("period,mining_revenue_usd\n2027-04,1\n"),
+     "period_totals.csv: damaged (column contract_revenue_usd is missing); write the plan again with capopt solve "
+     "--out"),
+    (lambda d: (d / "shadow_prices.csv").write_text('constraint,site,period,shadow_price,shadow_price_in_period_usd\n'
+                                                    'power,A,April,1,1\n'),
+     "shadow_prices.csv: damaged (row 2, column period: expected a period YYYY-MM, found 'April'); write the plan "
+     "again with capopt solve --out"),
+], ids=["truncated_csv", "blank_number", "summary_is_a_list", "summary_bad_horizon", "summary_cut", "missing_column",
+        "bad_period"])
+def test_plot_of_a_damaged_plan_is_one_line(plan: optimizer.Plan, tmp_path: Path, damage, line: str) -> None:
+    write_plan(plan, tmp_path / "plan")
+    damage(tmp_path / "plan")
+    lines = _plot_lines(tmp_path / "plan")
+    assert len(lines) == 1 and lines[0].startswith("error: ") and lines[0].endswith(line), lines
+
+
+def test_plot_of_a_corrupt_workbook_plan_is_one_line(plan: optimizer.Plan, tmp_path: Path) -> None:
+    write_plan(plan, tmp_path / "plan", ["xlsx"])
+    book = tmp_path / "plan" / "plan.xlsx"
+    book.write_bytes(book.read_bytes()[:3000])
+    lines = _plot_lines(tmp_path / "plan")
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "plan.xlsx: damaged (" in lines[0], lines

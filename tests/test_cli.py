@@ -70,14 +70,13 @@ def test_solve_with_cbc_gives_same_npv(tmp_path):
 
 def test_infeasible_exits_1_with_explanation_and_keeps_previous_output(tmp_path):
     out = tmp_path / "plan"
-    out.mkdir()
-    (out / "summary.json").write_text('{"previous": true}')
-    result = run("solve", write_case(tmp_path, lead=3), "--out", out)
+    assert run("solve", write_case(tmp_path / "good"), "--out", out).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = run("solve", write_case(tmp_path / "bad", lead=3), "--out", out)
     assert result.exit_code == 1
     assert "no plan: infeasible: contract X (tranche 1) at site A needs 2 MW in 2027-03" in result.stderr
     assert "lead time 3 periods" in result.stderr
-    assert json.loads((out / "summary.json").read_text()) == {"previous": True}
-    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_bad_input_exits_2_with_one_line_per_problem(tmp_path):

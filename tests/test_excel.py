@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import openpyxl
+import openpyxl.styles
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -21,6 +23,7 @@ from optimizer.writers.plan_files import read_tables, write_plan
 from optimizer.writers.plan_workbook import INPUT_SHEET_TITLE, PLAN_SHEETS
 from optimizer.writers.xlsx import save_workbook
 
+from .bounded import run_capped
 from .smallcase import small_tables, write_csv_case
 
 REPO = Path(__file__).resolve().parents[1]
@@ -270,7 +273,8 @@ def test_cli_solve_writes_formats_and_rejects_bad_ones(tmp_path: Path) -> None:
     model = write_csv_case(tmp_path, small_tables())
     result = _run("solve", model, "--out", tmp_path / "plan", "--format", "xlsx,json", "--quiet")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "plan").iterdir()) == ["plan.json", "plan.xlsx", "summary.json"]
+    assert sorted(p.name for p in (tmp_path / "plan").iterdir()) == [".capopt-manifest.json", "plan.json", "plan.xlsx",
+                                                                      "summary.json"]
     bad = CliRunner().invoke(main, ["solve", str(model), "--out", str(tmp_path / "p2"), "--format", "pdf"])
     assert bad.exit_code == 2 and not (tmp_path / "p2").exists()
     no_out = CliRunner().invoke(main, ["solve", str(model), "--format", "xlsx"])
@@ -315,3 +319,123 @@ def test_failed_workbook_save_leaves_the_previous_file_intact(tmp_path: Path, mo
     assert result.exit_code == 1 and "No space left on device" in result.output
     assert book.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["portfolio.xlsx", "portfolio.yaml"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# workbooks that are small files but claim to be huge, or are ambiguous
+# ---------------------------------------------------------------------------------------------------------------
+
+def _workbook_case(folder: Path) -> Path:
+    """The bad-input corpus' base case converted to book.xlsx; returns its model file book.yaml."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return _convert(REPO / "tests" / "bad_inputs" / "base" / "model.yaml", folder / "book.xlsx")
+
+
+def _replace_part(book: Path, part: str, edit) -> None:
+    """Rewrite one part of an .xlsx file (a zip) with `edit(xml text) -> xml text`."""
+    with zipfile.ZipFile(book) as source:
+        items = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in items:
+            target.writestr(info, edit(data.decode()).encode() if info.filename == part else data)
+
+
+SITES_PART = "xl/worksheets/sheet2.xml"  # README is sheet1, then the tables in schema order
+FLEET_PART = "xl/worksheets/sheet4.xml"
+
+
+@pytest.mark.slow
+def test_a_styled_blank_cell_at_xfd1048576_costs_nothing(tmp_path: Path) -> None:
+    """A 22 KB workbook whose sheet claims 1,048,576 rows x 16,384 columns: read as the few cells it holds."""
+    model = _workbook_case(tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "book.xlsx")
+    wb["sites"]["XFD1048576"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+    save_workbook(wb, tmp_path / "book.xlsx")
+    assert (tmp_path / "book.xlsx").stat().st_size < 30_000
+    result = run_capped("validate", model.name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "inputs are valid (2 sites" in result.stdout
+
+
+def test_a_value_beyond_the_columns_read_is_an_error_naming_its_cell(tmp_path: Path) -> None:
+    model = _workbook_case(tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "book.xlsx")
+    wb["sites"]["XFD1048576"] = "x"
+    save_workbook(wb, tmp_path / "book.xlsx")
+    result = CliRunner().invoke(main, ["validate", str(model)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0].endswith("book.xlsx[sites], row 1048576: cell XFD1048576 holds 'x', beyond "
+                                                  "column CV, the last capopt reads")
+
+
+@pytest.mark.slow
+def test_a_sheet_of_more_rows_than_a_table_takes_stops_at_the_limit(tmp_path: Path) -> None:
+    model = _workbook_case(tmp_path)
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>north</t></is></c><c r="B{r}" t="inlineStr"><is>'
+                   f'<t>S19</t></is></c><c r="C{r}"><v>1</v></c></row>' for r in range(2, 100_003))
+    _replace_part(tmp_path / "book.xlsx", FLEET_PART,
+                  lambda xml: xml[: xml.index("</row>") + len("</row>")] + rows + xml[xml.index("</sheetData>"):])
+    result = run_capped("validate", model.name, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines()[0] == ("error: book.xlsx[fleet], row 100002: more than 100,000 data rows; "
+                                             "capopt reads at most 100,000 rows per table")
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    model = _workbook_case(tmp_path)
+    with zipfile.ZipFile(tmp_path / "book.xlsx", "a", zipfile.ZIP_DEFLATED) as book:
+        with book.open("xl/media/padding.bin", "w", force_zip64=True) as padding:
+            for _ in range(250):
+                padding.write(bytes(1_000_000))
+    assert (tmp_path / "book.xlsx").stat().st_size < 1_000_000
+    result = CliRunner().invoke(main, ["validate", str(model)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0].endswith("book.xlsx: cannot read the workbook (it unpacks to 250 MB; capopt "
+                                                  "reads workbooks of at most 200 MB unpacked); save it as an Excel "
+                                                  "workbook (.xlsx)")
+
+
+def test_two_sheets_read_as_one_table_are_an_error(tmp_path: Path) -> None:
+    """' sites' would otherwise silently replace (or be replaced by) 'sites'."""
+    model = _workbook_case(tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "book.xlsx")
+    wb.copy_worksheet(wb["sites"]).title = " Sites"
+    save_workbook(wb, tmp_path / "book.xlsx")
+    result = CliRunner().invoke(main, ["validate", str(model)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0].endswith(
+        "book.xlsx[sites]: sheets 'sites' and ' Sites' are both read as table 'sites' (sheet names are read without "
+        "case and outer spaces); rename or delete one")
+
+
+def test_formula_results_as_a_spreadsheet_saves_them(tmp_path: Path) -> None:
+    """A formula whose saved result is "" is a blank cell (not 'no saved result'); a number result is the number;
+    a formula saved without a result (written by a script) is an error naming its cell."""
+    model = _workbook_case(tmp_path)
+    plain = CliRunner().invoke(main, ["solve", str(model), "--quiet"])
+
+    def formulas(xml: str) -> str:
+        # south's ai_max_mw (K3) is blank; north's grid_mw (B2) is 100
+        xml = xml.replace('<c r="B2" s="', '<c r="B2" s="').replace(
+            xml[xml.index('<c r="B2"'): xml.index("</c>", xml.index('<c r="B2"')) + 4],
+            '<c r="B2"><f>50*2</f><v>100</v></c>')
+        return xml.replace('<c r="J3"', '<c r="K3" t="str"><f>IF(TRUE,"","")</f><v></v></c><c r="J3"', 1)
+
+    _replace_part(tmp_path / "book.xlsx", SITES_PART, formulas)
+    solved = CliRunner().invoke(main, ["solve", str(model), "--quiet"])
+    assert solved.exit_code == 0, solved.output
+    assert solved.stdout == plain.stdout
+    _replace_part(tmp_path / "book.xlsx", SITES_PART, lambda xml: xml.replace("<v>100</v>", ""))
+    unsaved = CliRunner().invoke(main, ["validate", str(model)])
+    assert unsaved.exit_code == 2
+    assert unsaved.stderr.splitlines()[0].endswith("book.xlsx[sites], row 2, column grid_mw: formula without a saved "
+                                                   "result: open the workbook in a spreadsheet program, let it "
+                                                   "calculate and save it")
+
+
+def test_a_workbook_too_large_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    model = _workbook_case(tmp_path)
+    os.truncate(tmp_path / "book.xlsx", 60_000_000)
+    result = CliRunner().invoke(main, ["validate", str(model)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0].endswith("book.xlsx: is 60.0 MB; capopt reads files of at most 50.0 MB")

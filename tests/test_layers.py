@@ -36,6 +36,7 @@ LATE_IMPORTS = {
     ("writers/plan_files.py", "writers.plan_workbook"): "openpyxl, only when a workbook is asked for",
     ("writers/plan_files.py", "writers.charts"): "matplotlib, only when charts are asked for",
     ("sweep/runner.py", "writers.sweep_charts"): "matplotlib, only when a sweep draws its charts",
+    ("sweep/store.py", "writers.xlsx"): "openpyxl, only when a sweep writes its workbook",
     ("cli/plan.py", "writers.charts"): "matplotlib, only for capopt plot",
     ("cli/workbooks.py", "writers.input_workbook"): "openpyxl, only for template and convert",
     ("cli/studies.py", "writers.fan_chart"): "matplotlib, only for capopt scenarios",

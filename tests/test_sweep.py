@@ -6,6 +6,7 @@ from scratch (to 1e-6 relative), whatever scenario it re-solved before.
 from __future__ import annotations
 
 import csv
+import fcntl
 import math
 import os
 import signal
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 import yaml
@@ -24,12 +26,14 @@ from hypothesis import strategies as st
 
 import optimizer
 from optimizer.cli import main
+from optimizer.files import OutputFolder
 from optimizer.sweep import (NoBreakeven, ScenarioSolver, SpecError, apply_scenario, build_scenarios, find_breakeven,
                              parse_decision, parse_vary, read_scenario_file, run_sweep, scenario_id)
 from optimizer.sweep.figures import result_figures
 from optimizer.sweep.specs import neighbour_order
 from optimizer.sweep.store import read_results
 
+from .bounded import run_capped
 from .casebuilder import miner, site, tables
 
 LABELS = [f"2027-{m:02d}" for m in range(1, 13)]
@@ -284,6 +288,7 @@ def test_sweep_rows_equal_independent_solves_and_resume_skips_done(tmp_path):
     again = run_sweep(case, scenarios, out, jobs=1, resume=True)
     assert (again.skipped, again.solved) == (20, 0)
 
+    OutputFolder(out, "sweep").growing("results.csv")  # as a run that is appending rows leaves it, until it is killed
     lines = (out / "results.csv").read_text().splitlines(keepends=True)
     cut = "".join(lines[:-2]) + lines[-2][: len(lines[-2]) // 2]  # a kill in the middle of writing a row
     (out / "results.csv").write_text(cut)
@@ -433,15 +438,25 @@ def test_ctrl_c_keeps_finished_rows_and_resume_finishes(tmp_path, jobs):
     assert len(rows) == 301 and len({r[0] for r in rows[1:]}) == 300
 
 
-@pytest.mark.slow
-def test_a_killed_worker_loses_no_finished_row(tmp_path):
+def _start_pool_sweep(tmp_path: Path) -> tuple[subprocess.Popen, Path, list[str]]:
+    """A 300-scenario sweep on two worker processes, started as a command and running: (process, out, args)."""
     model = _write_model(tmp_path, _rich_tables(), "rich", 12)
     out = tmp_path / "run"
     args = ["sweep", str(model), "--vary", "hashprice=0.5:1.5:30", "--vary", "ai_contract_price=0.8:1.2:10",
             "--out", str(out), "--jobs", "2", "--chunk-size", "2", "--no-progress"]
     process = subprocess.Popen(_cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_rows(out / "results.csv", 10, process)
-    workers = [int(p) for p in os.listdir("/proc") if p.isdigit() and _is_pool_worker(int(p), process.pid)]
+    return process, out, args
+
+
+def _pool_workers(parent: int) -> list[int]:
+    return [int(p) for p in os.listdir("/proc") if p.isdigit() and _is_pool_worker(int(p), parent)]
+
+
+@pytest.mark.slow
+def test_a_killed_worker_loses_no_finished_row(tmp_path):
+    process, out, _ = _start_pool_sweep(tmp_path)
+    workers = _pool_workers(process.pid)
     assert workers, "no worker process found"
     os.kill(workers[0], signal.SIGKILL)
     out_text, err = process.communicate(timeout=120)
@@ -460,3 +475,204 @@ def _is_pool_worker(pid: int, parent: int) -> bool:
         return False
     ppid = int(stat.rsplit(")", 1)[1].split()[1])
     return ppid == parent and "spawn_main" in cmdline and "resource_tracker" not in cmdline
+
+
+# ---- issue 14: sizes, bad values, formula injection, locks, one row per scenario, workers that outlive -----------
+
+def _run(*args: object):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture
+def tiny_model(tmp_path: Path) -> Path:
+    return _write_model(tmp_path, _tiny_tables(), "tiny", 1)
+
+
+@pytest.mark.parametrize("args, line", [
+    (["--vary", "hashprice=1:2:1000000000"],
+     "error: --vary 'hashprice=1:2:1000000000': a grid LOW:HIGH:N needs N from 1 to 100,000, the most scenarios one "
+     "sweep may hold"),
+    (["--vary", "hashprice=0.5:1.5:400", "--vary", "ai_capex=0.5:1.5:400"],
+     "error: 160,000 scenarios is more than the 100,000 one sweep may hold"),
+    (["--vary", "hashprice[2027-03:2027-01]=0.5"],
+     "error: --vary 'hashprice[2027-03:2027-01]=0.5': 'hashprice[2027-03:2027-01]': the window [2027-03:2027-01] is "
+     "empty: FROM must not come after TO"),
+    (["--vary", "hashprice=\uff11"],
+     "error: --vary 'hashprice=\uff11': values must be LOW:HIGH:N, A,B,C, a number, or LOW~HIGH"),
+    (["--vary", "hashprice=1_000"],
+     "error: --vary 'hashprice=1_000': values must be LOW:HIGH:N, A,B,C, a number, or LOW~HIGH"),
+    (["--vary", "set:hashprice=1e308"],
+     "error: --vary 'set:hashprice=1e308': hashprice must be >= 0 and <= 1,000,000 USD/PH/day, found 1e+308"),
+    (["--vary", "hashprice=1e6"],
+     "error: --vary 'hashprice=1e6': a multiplier of hashprice must be >= 0 and <= 1,000, found 1e+06"),
+    (["--vary", "hashprice=900"],  # 60 USD/PH/day x 900 = 54,000: allowed; the spot price x 900 is not
+     None),
+    (["--vary", "ai_spot_price=900,1000", "--vary", "set:ai_spot_price[2027-01:]=2000"],
+     "error: scenario 0: ai_spot_price=900 makes ai_spot_price_usd_per_kw_month 1,800,000, above the 1,000,000 "
+     "allowed"),
+], ids=["huge_grid", "too_many_scenarios", "empty_window", "full_width_digit", "underscore", "absolute_1e308",
+        "multiplier_1e6", "large_but_allowed", "product_too_large"])
+def test_sweep_specs_are_checked_before_anything_is_allocated(tiny_model: Path, tmp_path: Path, args: list[str],
+                                                              line: str | None) -> None:
+    result = _run("sweep", tiny_model, *args, "--out", tmp_path / "out", "--no-progress")
+    if line is None:
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 2, result.output
+    *warnings, last = result.stderr.splitlines()  # the tiny case's capex is far below the usual range: a warning
+    assert last == line and all(w.startswith("warning: ") for w in warnings)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_huge_grid_is_refused_within_a_memory_cap(tiny_model: Path, tmp_path: Path) -> None:
+    result = run_capped("sweep", tiny_model, "--vary", "hashprice=1:2:1000000000", "--no-progress", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "needs N from 1 to 100,000" in result.stderr
+
+
+def test_bad_numbers_on_the_command_line_are_usage_errors(tiny_model: Path) -> None:
+    for args in (["solve", tiny_model, "--time-limit", "nan"], ["solve", tiny_model, "--time-limit", "inf"],
+                 ["breakeven", tiny_model, "--param", "hashprice", "--decision", "npv_usd>0", "--low", "nan",
+                  "--high", "2"],
+                 ["breakeven", tiny_model, "--param", "hashprice", "--decision", "npv_usd>0", "--low", "0.1",
+                  "--high", "2", "--tol", "nan"],
+                 ["sweep", tiny_model, "--vary", "hashprice=2~1", "--samples", "1000000000"],
+                 ["template", tiny_model.with_name("t.xlsx"), "--discount-rate", "nan"],
+                 ["template", tiny_model.with_name("t.xlsx"), "--periods", "100000000"]):
+        result = _run(*args)
+        assert result.exit_code == 2 and isinstance(result.exception, SystemExit), (args, result.output)
+        assert "Traceback" not in result.output and "Error: Invalid value" in result.stderr, (args, result.stderr)
+    assert not tiny_model.with_name("t.xlsx").exists()
+
+
+def test_breakeven_absolute_values_have_the_inputs_range(tiny_model: Path) -> None:
+    result = _run("breakeven", tiny_model, "--param", "set:capex_budget", "--decision", "npv_usd>0", "--low", "0",
+                  "--high", "1e308")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == ("error: set:capex_budget: capex_budget must be >= 0 and <= "
+                                              "1,000,000,000,000,000 USD, found 1e+308")
+
+
+def test_breakeven_stops_at_the_resolution_of_its_values(tiny_model: Path) -> None:
+    """--tol 1e-300 cannot be met: bisection stops where 12 significant digits can no longer halve the bracket."""
+    result = _run("breakeven", tiny_model, "--param", "hashprice", "--decision", "ai_started_mw:site=A>0", "--low",
+                  "0.2", "--high", "2", "--tol", "1e-300")
+    assert result.exit_code == 0, result.output
+    low, high = (float(x) for x in result.stdout.split("(between ")[1].split(",")[0].split(" and "))
+    assert abs((low + high) / 2 - 50 / 60) < 1e-6 and 0 < high - low < 1e-10  # the LP decides ties to ~1e-9
+    assert "12 significant digits cannot narrow it further" in result.stdout
+
+
+def test_results_workbook_holds_no_live_formula(tmp_path: Path) -> None:
+    """A model named like a formula, and a scenario file named =1+1.csv: every text cell of results.xlsx is text."""
+    name = '=HYPERLINK("http://x","y")'
+    model = _write_model(tmp_path, _tiny_tables(), "tiny", 1)
+    model.write_text(model.read_text().replace("name: tiny", f"name: '{name}'"))
+    scenarios = tmp_path / "=1+1.csv"
+    scenarios.write_text("hashprice\n0.5\n1.5\n")
+    result = _run("sweep", model, "--scenarios", scenarios, "--out", tmp_path / "out", "--no-progress")
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "out" / "results.xlsx")
+    texts = set()
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} = {cell.value!r} is a formula"
+                if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                    assert cell.quotePrefix, f"{ws.title}!{cell.coordinate}"
+                    texts.add(cell.value)
+    assert name in texts  # the case's name, in the sweep sheet
+    assert any(str(c.value).endswith("=1+1.csv") for row in book["sweep"].iter_rows() for c in row)
+
+
+def test_a_model_name_is_a_label_not_a_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = _write_model(tmp_path, _tiny_tables(), "tiny", 1)
+    target = tmp_path / "elsewhere" / "x"
+    model.write_text(model.read_text().replace("name: tiny", f"name: {target}"))
+    monkeypatch.chdir(tmp_path)
+    result = _run("sweep", model, "--vary", "hashprice=1,2", "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "elsewhere").exists()
+    assert (tmp_path / f"{str(target).strip('/').replace('/', '_')}-sweep" / "results.csv").is_file()
+
+
+def test_a_sweep_keeps_a_folder_of_other_files_and_another_run_is_locked_out(tmp_path: Path,
+                                                                             tiny_model: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    args = ["sweep", tiny_model, "--vary", "hashprice=1,2", "--out", out, "--no-progress"]
+    refused = _run(*args)
+    assert refused.exit_code == 2 and "holds files capopt did not write (notes.txt)" in refused.stderr
+    assert _run(*args, "--force").exit_code == 0
+    assert (out / "notes.txt").read_text() == "mine"
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a sweep still running into it
+        busy = _run(*args, "--resume")
+    finally:
+        os.close(fd)
+    assert busy.exit_code == 2
+    assert busy.stderr.splitlines()[-1] == (f"error: {out} is in use by another capopt run; wait for it to end or "
+                                            "choose another folder")
+
+
+def test_errors_exit_1_and_results_keep_one_row_per_scenario(tmp_path: Path, tiny_model: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    args = ["sweep", tiny_model, "--vary", "hashprice=0.5:1.5:5", "--out", out, "--no-progress"]
+    solve = ScenarioSolver.solve
+
+    def fails_at_1_25(self, params):
+        if params.get("hashprice") == 1.25:
+            raise RuntimeError("solver crashed")
+        return solve(self, params)
+
+    monkeypatch.setattr(ScenarioSolver, "solve", fails_at_1_25)
+    for attempt in ("first run", "resumed, still failing"):
+        result = _run(*args, *(["--resume"] if attempt != "first run" else []))
+        assert result.exit_code == 1, (attempt, result.output)
+        assert "1 scenario ended in an error or a time limit" in result.stderr
+        rows = _rows(out)
+        assert len(rows) == 6 and len({r[0] for r in rows[1:]}) == 5, attempt  # one row per scenario
+        assert [r[rows[0].index("status")] for r in rows[1:]].count("error") == 1
+    monkeypatch.undo()
+    fixed = _run(*args, "--resume")
+    assert fixed.exit_code == 0, fixed.output
+    rows = _rows(out)
+    assert len(rows) == 6 and {r[rows[0].index("status")] for r in rows[1:]} == {"optimal"}
+
+
+def _gone(pids: list[int], timeout_s: float = 15) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{p}").exists() and "zombie" not in _state(p) for p in pids):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0].lower()
+    except (OSError, IndexError):
+        return "zombie"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
+def test_workers_die_with_their_sweep(tmp_path: Path, how: signal.Signals) -> None:
+    process, out, args = _start_pool_sweep(tmp_path)
+    workers = _pool_workers(process.pid)
+    assert len(workers) == 2
+    process.send_signal(how)
+    _, err = process.communicate(timeout=60)
+    assert _gone(workers), f"workers {workers} outlived their sweep"
+    if how == signal.SIGTERM:  # stopped like Ctrl-C: rows kept, exit 1, --resume finishes
+        assert process.returncode == 1, err
+        assert "--resume" in err
+        finished = subprocess.run(_cli(*args, "--resume"), capture_output=True, text=True, timeout=120)
+        assert finished.returncode == 0, finished.stderr
+        rows = _rows(out)
+        assert len(rows) == 301 and len({r[0] for r in rows[1:]}) == 300

@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 from typing import NoReturn
 
 import click
 
 from ..case import Case, load
 from ..errors import InputError
+from ..files import OutputError
+from ..schema import NUMBER
 
 
 def fail_input(error: InputError) -> NoReturn:
@@ -30,6 +35,52 @@ def load_case(model_file: str) -> Case:
     for warning in case.warnings:
         click.echo(str(warning), err=True)
     return case
+
+
+class Number(click.ParamType):
+    """A finite number written with ASCII digits (nan, inf and 1_000 refused), within optional bounds."""
+
+    name = "number"
+
+    def __init__(self, minimum: float | None = None, maximum: float | None = None, *, min_open: bool = False,
+                 max_open: bool = False):
+        self.minimum, self.maximum, self.min_open, self.max_open = minimum, maximum, min_open, max_open
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, float):
+            number = value
+        elif NUMBER.fullmatch(str(value).strip()):
+            number = float(str(value).strip())
+        else:
+            self.fail(f"'{value}' is not a number", param, ctx)
+        low_ok = self.minimum is None or (number > self.minimum if self.min_open else number >= self.minimum)
+        high_ok = self.maximum is None or (number < self.maximum if self.max_open else number <= self.maximum)
+        if not (math.isfinite(number) and low_ok and high_ok):
+            self.fail(f"'{value}' is not {self._range()}", param, ctx)
+        return number
+
+    def _range(self) -> str:
+        parts = ["a finite number"]
+        if self.minimum is not None:
+            parts.append(f"{'>' if self.min_open else '>='} {self.minimum:g}")
+        if self.maximum is not None:
+            parts.append(f"{'<' if self.max_open else '<='} {self.maximum:g}")
+        return " ".join(parts[:1]) + (" " + " and ".join(parts[1:]) if len(parts) > 1 else "")
+
+
+@contextmanager
+def writing(what: str) -> Iterator[None]:
+    """Around writing output: one that capopt must not write (`OutputError`: a file it did not write, a folder in
+    use) exits 2 with its one line, nothing written; a failed write (`OSError`: disk full, no permission) exits 1
+    saying it cannot write `what`."""
+    try:
+        yield
+    except OutputError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except OSError as error:
+        click.echo(f"error: cannot write {what}: {error.strerror or error}", err=True)
+        sys.exit(1)
 
 
 @contextlib.contextmanager

@@ -11,9 +11,10 @@ import numpy as np
 from ..limits import MAX_CASE_SCENARIOS
 from ..model import build_model
 from ..model.scenarios import build_scenario_model
-from ..solvers.pulp_backend import EXPORT_FORMATS, export
+from ..files import atomic_file, check_replaceable
+from ..solvers.pulp_backend import EXPORT_FORMATS, export, is_capopt_export
 from ..studies import frontier_tables, risk_frontier, task_mapper
-from .common import load_case, progress_bar
+from .common import load_case, progress_bar, writing
 
 MAX_PATHS = 100_000
 
@@ -32,29 +33,29 @@ MAX_PATHS = 100_000
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Folder for scenarios.csv, scenario_periods.csv, scenario_summary.csv, summary.json and "
                    "fan_chart.png.")
+@click.option("--force", is_flag=True, help="Write into a folder that holds other files (they are kept).")
 def scenarios(model_file: str, n_paths: int, keep: int, seed: int, method: str, representative: str,
-              out_dir: str) -> None:
+              out_dir: str, force: bool) -> None:
     """Simulate futures of bitcoin price, network hashrate and fees over MODEL_FILE's horizon and reduce them to
     scenarios with probabilities (the scenarios and scenario_periods tables)."""
     # scipy (the reduction) and matplotlib (the fan chart): loaded only when scenarios are generated
     from ..futures.generate import generate_scenarios
     from ..writers.fan_chart import fan_chart
-    from ..writers.study_files import write_scenario_set
+    from ..writers.study_files import SCENARIO_SET_OWNER, check_study_folder, write_scenario_set
 
     case = load_case(model_file)
     if keep > n_paths:
         raise click.BadParameter(f"--keep ({keep}) cannot exceed --paths ({n_paths})", param_hint="--keep")
+    with writing("the scenarios"):
+        check_study_folder(out_dir, SCENARIO_SET_OWNER, force=force)
     first = case.inputs.periods.iloc[0]
     start_price = None if np.isnan(first["btc_price_usd"]) else float(first["btc_price_usd"])
     start_hashrate = None if np.isnan(first["network_hashrate_eh_s"]) else float(first["network_hashrate_eh_s"])
     paths, reduced = generate_scenarios(case.horizon, case.generation, n_paths, keep, seed,
                                         case.inputs.halving_months, start_price, start_hashrate, method, representative)
-    try:
+    with writing(f"the scenarios to {out_dir}"):
         files = write_scenario_set(Path(out_dir), reduced.scenarios, reduced.scenario_periods, reduced.summary,
-                                   fan_chart(paths, reduced, case.horizon))
-    except OSError as error:
-        click.echo(f"error: cannot write the scenarios to {out_dir}: {error.strerror or error}", err=True)
-        sys.exit(1)
+                                   fan_chart(paths, reduced, case.horizon), force=force)
     s = reduced.summary
     mean_path = s["mean_hashprice_path"]
     errors = s["reduction_error"]
@@ -86,12 +87,13 @@ def scenarios(model_file: str, n_paths: int, keep: int, seed: int, method: str, 
               help="local: processes on this machine; dask: a Dask cluster (--scheduler, or a local one).")
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--force", is_flag=True, help="Write into a folder that holds other files (they are kept).")
 def frontier(model_file: str, weights: str, out_dir: str, jobs: int, executor: str, scheduler: str | None,
-             no_progress: bool) -> None:
+             no_progress: bool, force: bool) -> None:
     """Solve MODEL_FILE's scenario model at several CVaR weights: expected NPV against CVaR, and how what is
     committed now changes along the frontier."""
     from ..writers.scenario_charts import frontier_chart
-    from ..writers.study_files import write_frontier
+    from ..writers.study_files import FRONTIER_OWNER, check_study_folder, write_frontier
 
     case = load_case(model_file)
     if not case.is_stochastic:
@@ -102,6 +104,8 @@ def frontier(model_file: str, weights: str, out_dir: str, jobs: int, executor: s
         raise click.BadParameter(f"expected numbers such as 0,0.5,1, found '{weights}'", param_hint="--weights")
     if not chosen or any(not 0 <= w <= 1 for w in chosen):
         raise click.BadParameter(f"weights must be in [0, 1], found '{weights}'", param_hint="--weights")
+    with writing("the frontier"):
+        check_study_folder(out_dir, FRONTIER_OWNER, force=force)
     with progress_bar(not no_progress, len(chosen), f"{case.name}: frontier") as advance, \
             task_mapper(executor, jobs, scheduler) as map_tasks:
         points = risk_frontier(case, chosen, map_tasks=map_tasks, progress=advance)
@@ -113,12 +117,9 @@ def frontier(model_file: str, weights: str, out_dir: str, jobs: int, executor: s
         expected = "" if row.expected_npv_usd is None else f"{row.expected_npv_usd:,.0f}"
         cvar = "" if row.cvar_usd is None else f"{row.cvar_usd:,.0f}"
         click.echo(f"{row.weight:>7g}{expected:>18}{cvar:>18}  {row.status}")
-    try:
+    with writing(f"the frontier to {out_dir}"):
         files = write_frontier(Path(out_dir), table, committed, {"model_file": model_file, "cvar_alpha": alpha},
-                               frontier_chart(table, committed))
-    except OSError as error:
-        click.echo(f"error: cannot write the frontier to {out_dir}: {error.strerror or error}", err=True)
-        sys.exit(1)
+                               frontier_chart(table, committed), force=force)
     click.echo(f"wrote {', '.join(str(f) for f in files)}")
     if (table["status"] != "optimal").any():
         sys.exit(1)
@@ -127,22 +128,19 @@ def frontier(model_file: str, weights: str, out_dir: str, jobs: int, executor: s
 @click.command(name="export")
 @click.argument("model_file", type=click.Path(dir_okay=False))
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@click.option("--force", is_flag=True, help="Replace FILE if capopt wrote it.")
 def export_model(model_file: str, file: str, force: bool) -> None:
     """Write MODEL_FILE's model (the scenario model, with scenarios) as FILE.mps or FILE.lp for another solver;
     variables and rows are named block_i_j... with 0-based indexes (e.g. floor_space_2_14 = site 2, period 14)."""
     target = Path(file)
     if target.suffix.lower() not in EXPORT_FORMATS:
         raise click.BadParameter(f"{file}: the name must end with {' or '.join(EXPORT_FORMATS)}", param_hint="FILE")
-    if target.exists() and not force:
-        raise click.BadParameter(f"{file} exists; give --force to replace it", param_hint="FILE")
+    with writing(file):
+        check_replaceable(target, is_capopt_export, force=force)
     case = load_case(model_file)
     model = build_scenario_model(case) if case.is_stochastic else build_model(case)
-    try:
-        export(model.lp, target, case.name)
-    except OSError as error:
-        click.echo(f"error: cannot write {file}: {error.strerror or error}", err=True)
-        sys.exit(1)
+    with writing(file), atomic_file(target) as staging:
+        export(model.lp, staging, case.name, file_format=target.suffix)
     kind = "MILP" if model.lp.is_mip else "LP"
     click.echo(f"wrote {file}: {kind} with {model.lp.n_columns:,} variables and {model.lp.n_rows:,} rows, maximising "
                "the NPV")

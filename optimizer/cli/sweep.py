@@ -17,7 +17,9 @@ from ..sweep.params import parse_key
 from ..sweep.runner import run_sweep
 from ..sweep.specs import (SpecError, build_scenarios, is_future_set, parse_vary, read_future_set,
                            read_scenario_file)
-from .common import fail_input, load_case
+from ..files import slug
+from ..limits import MAX_SCENARIOS
+from .common import Number, fail_input, load_case, writing
 
 _VARY_HELP = ("Parameter values: KEY=LOW:HIGH:N (grid), KEY=A,B,C (list), KEY=X, or KEY=LOW~HIGH (random, with "
               "--samples). KEY is GROUP (a multiplier) or set:GROUP (an absolute value), optionally with a window "
@@ -57,12 +59,15 @@ class _ProgressBar:
 @click.option("--scenarios", "scenario_file", type=click.Path(dir_okay=False),
               help="CSV or xlsx of scenarios: a column per KEY, a row per scenario (blank = as in the inputs); "
                    "a sweep's results.csv works too. Combined with every --vary value.")
-@click.option("--samples", type=click.IntRange(min=1), help="Random draws of the LOW~HIGH ranges.")
+@click.option("--samples", type=click.IntRange(1, MAX_SCENARIOS), help="Random draws of the LOW~HIGH ranges.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random draws.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
-              help="Folder for results.csv, results.xlsx, tornado.png, heatmap.png (default NAME-sweep).")
+              help="Folder for results.csv, results.xlsx, tornado.png, heatmap.png (default NAME-sweep, NAME being "
+                   "the model's name made a plain file name).")
 @click.option("--resume", is_flag=True, help="Continue the sweep in --out, skipping the scenarios already done.")
 @click.option("--overwrite", is_flag=True, help="Start over in an --out folder that has results.")
+@click.option("--force", is_flag=True, help="Write into an --out folder that holds files capopt did not write (they "
+              "are kept; a file named like a sweep file is never replaced unless capopt wrote it).")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: a pool of processes on this machine; dask: a Dask cluster (pip install capopt[cluster]).")
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local "
@@ -72,38 +77,37 @@ class _ProgressBar:
 @click.option("--chunk-size", type=click.IntRange(min=1), help="Scenarios per task (default: up to 16).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def sweep(model_file: str, varies: tuple[str, ...], scenario_file: str | None, samples: int | None, seed: int,
-          out_dir: str | None, resume: bool, overwrite: bool, executor: str, scheduler: str | None, jobs: int | None,
-          chunk_size: int | None, no_progress: bool) -> None:
+          out_dir: str | None, resume: bool, overwrite: bool, force: bool, executor: str, scheduler: str | None,
+          jobs: int | None, chunk_size: int | None, no_progress: bool) -> None:
     """Solve MODEL_FILE under many what-if scenarios; one result row per scenario, appended as it finishes
-    (exit 1 if some are left unsolved: run again with --resume)."""
+    (exit 1 if some are left unsolved or ended in an error: run again with --resume)."""
     case = load_case(model_file)
     bar = None if no_progress else _ProgressBar(case.name)
     try:
-        if resume and overwrite:
-            raise SpecError("--resume and --overwrite exclude each other")
-        axes = [parse_vary(spec) for spec in varies]
-        file_rows = None
-        if scenario_file and is_future_set(scenario_file):  # a scenario set of `capopt scenarios`: one row each
-            case, file_rows = read_future_set(scenario_file, case)
-        elif scenario_file:
-            file_rows = read_scenario_file(scenario_file, ignore=result_columns(case, []))
-        if not axes and file_rows is None:
-            raise SpecError("nothing to vary: give --vary KEY=VALUES (e.g. hashprice=0.5:1.5:11) or --scenarios FILE")
-        scenarios = build_scenarios(axes, samples=samples, seed=seed, file_rows=file_rows)
-        out = Path(out_dir or f"{case.name}-sweep")
-        result = run_sweep(case, scenarios, out, resume=resume, overwrite=overwrite, executor=executor,
-                           jobs=jobs, scheduler=scheduler, chunk_size=chunk_size, progress=bar,
-                           warn=lambda text: click.echo(f"warning: {text}", err=True),
-                           about={"vary": list(varies), "scenario_file": scenario_file, "samples": samples,
-                                  "seed": seed})
+        with writing("the sweep's results"):
+            if resume and overwrite:
+                raise SpecError("--resume and --overwrite exclude each other")
+            axes = [parse_vary(spec) for spec in varies]
+            file_rows = None
+            if scenario_file and is_future_set(scenario_file):  # a scenario set of `capopt scenarios`: one row each
+                case, file_rows = read_future_set(scenario_file, case)
+            elif scenario_file:
+                file_rows = read_scenario_file(scenario_file, ignore=result_columns(case, []))
+            if not axes and file_rows is None:
+                raise SpecError("nothing to vary: give --vary KEY=VALUES (e.g. hashprice=0.5:1.5:11) or --scenarios "
+                                "FILE")
+            scenarios = build_scenarios(axes, samples=samples, seed=seed, file_rows=file_rows)
+            out = Path(out_dir or f"{slug(case.name)}-sweep")  # the name is a label, never a path
+            result = run_sweep(case, scenarios, out, resume=resume, overwrite=overwrite, force=force,
+                               executor=executor, jobs=jobs, scheduler=scheduler, chunk_size=chunk_size,
+                               progress=bar, warn=lambda text: click.echo(f"warning: {text}", err=True),
+                               about={"vary": list(varies), "scenario_file": scenario_file, "samples": samples,
+                                      "seed": seed})
     except SpecError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except InputError as error:
         fail_input(error)
-    except OSError as exc:
-        click.echo(f"error: cannot write the sweep's results: {exc.strerror or exc}", err=True)
-        sys.exit(1)
     finally:
         if bar is not None:
             bar.close()
@@ -114,10 +118,15 @@ def sweep(model_file: str, varies: tuple[str, ...], scenario_file: str | None, s
         click.echo(f"results: {', '.join(str(p) for p in result.files)}")
     if result.problem:
         click.echo(f"error: {result.problem}", err=True)
+    if result.failed:
+        click.echo(f"error: {result.failed} scenario{'s' if result.failed > 1 else ''} ended in an error or a time "
+                   "limit (see the column detail of results.csv); run the same command with --resume to solve them "
+                   "again", err=True)
     if result.unfinished:
         reason = "interrupted" if result.interrupted else "unfinished"
         click.echo(f"{reason}: {result.unfinished} scenarios not solved yet; run the same command with --resume "
                    f"to finish them", err=True)
+    if result.unfinished or result.failed:
         sys.exit(1)
 
 
@@ -128,10 +137,11 @@ def sweep(model_file: str, varies: tuple[str, ...], scenario_file: str | None, s
 @click.option("--decision", "decision_text", required=True, metavar="EXPR",
               help="METRIC[:FILTER...] OP NUMBER, e.g. 'ai_started_mw:site=lake_mariner:year=2028>0' or "
                    "'npv_usd>0'. Filters: site=, year=, period=, from=, to=.")
-@click.option("--low", type=float, required=True, help="Lower end of the search.")
-@click.option("--high", type=float, required=True, help="Upper end of the search.")
-@click.option("--tol", "tolerance", type=click.FloatRange(min=0, min_open=True),
-              help="Width of the final bracket (default (high - low) / 10000).")
+@click.option("--low", type=Number(), required=True, help="Lower end of the search.")
+@click.option("--high", type=Number(), required=True, help="Upper end of the search.")
+@click.option("--tol", "tolerance", type=Number(0, min_open=True),
+              help="Width of the final bracket (default (high - low) / 10000; values have 12 significant digits, so "
+                   "the bracket narrows no further than that).")
 @click.option("--vary", "varies", multiple=True, metavar="KEY=VALUE", help="Fix another parameter at one value.")
 def breakeven(model_file: str, key: str, decision_text: str, low: float, high: float, tolerance: float | None,
               varies: tuple[str, ...]) -> None:
@@ -155,7 +165,10 @@ def breakeven(model_file: str, key: str, decision_text: str, low: float, high: f
         sys.exit(1)
     unit = "USD" if decision.metric == "npv_usd" else "MW"
     click.echo(f"breakeven of {result.key}{_unit(result.key)}: {result.value:.6g} "
-               f"(between {result.low.value:.8g} and {result.high.value:.8g}, {result.evaluations} solves)")
+               f"(between {result.low.value:.12g} and {result.high.value:.12g}, {result.evaluations} solves)")
+    if result.high.value - result.low.value > result.tolerance:
+        click.echo(f"  the bracket is wider than --tol {result.tolerance:g}: 12 significant digits cannot narrow it "
+                   "further")
     for side in (result.low, result.high):
         click.echo(f"  at {result.key}={side.value:.8g}: {decision.subject} = {side.measured:,.6g} {unit}, "
                    f"'{decision.text}' is {'true' if side.holds else 'false'}; NPV {side.npv_usd:,.0f} USD")

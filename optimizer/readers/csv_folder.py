@@ -62,19 +62,22 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[InputProble
     return tables, problems
 
 
-def read_csv_file(path: Path, name: str) -> tuple[RawTable | None, list[InputProblem]]:
+def read_csv_file(path: Path, name: str, *, max_rows: int = MAX_TABLE_ROWS,
+                  max_columns: int | None = MAX_TABLE_COLUMNS) -> tuple[RawTable | None, list[InputProblem]]:
     """Read one CSV file as table `name`; None (and why) if it cannot be read."""
     try:
         raw = read_regular_file(path, MAX_TABLE_FILE_BYTES, expected="a CSV file")
     except FileError as exc:
-        return None, [InputProblem(display_path(path), str(exc))]
-    return parse_csv(raw, display_path(path), name)
+        return None, [InputProblem(display_path(path), "not found" if exc.missing else str(exc))]
+    return parse_csv(raw, display_path(path), name, max_rows=max_rows, max_columns=max_columns)
 
 
-def parse_csv(raw: bytes, source: str, name: str) -> tuple[RawTable | None, list[InputProblem]]:
+def parse_csv(raw: bytes, source: str, name: str, *, max_rows: int = MAX_TABLE_ROWS,
+              max_columns: int | None = MAX_TABLE_COLUMNS) -> tuple[RawTable | None, list[InputProblem]]:
     """The bytes of a CSV file (UTF-8, optional BOM, any line endings) as table `name`; None if unreadable.
 
-    Reading stops past `MAX_TABLE_ROWS` data rows (an error), so a huge file never fills memory.
+    Reading stops past `max_rows` data rows (an error), so a huge file never fills memory; a header of more than
+    `max_columns` columns (None: any number) is an error.
     """
     try:
         text = utf8_text(raw)
@@ -84,9 +87,9 @@ def parse_csv(raw: bytes, source: str, name: str) -> tuple[RawTable | None, list
     try:
         for row, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
             if any(cell.strip() for cell in cells):
-                if len(numbered) > MAX_TABLE_ROWS:
-                    return None, [InputProblem(source, f"more than {MAX_TABLE_ROWS:,} data rows; capopt reads at "
-                                               f"most {MAX_TABLE_ROWS:,} rows per table", row=row)]
+                if len(numbered) > max_rows:
+                    return None, [InputProblem(source, f"more than {max_rows:,} data rows; capopt reads at most "
+                                               f"{max_rows:,} rows per table", row=row)]
                 numbered.append((row, cells))
     except csv.Error as exc:
         return None, [InputProblem(source, f"not a readable CSV file ({exc})")]
@@ -100,9 +103,9 @@ def parse_csv(raw: bytes, source: str, name: str) -> tuple[RawTable | None, list
     while header and not header[-1]:
         header.pop()  # trailing empty columns, as spreadsheets often export
     width = len(header)
-    if width > MAX_TABLE_COLUMNS:
+    if max_columns is not None and width > max_columns:
         return None, [InputProblem(source, f"the header has {width} columns; capopt reads at most "
-                                   f"{MAX_TABLE_COLUMNS} per table", row=header_row)]
+                                   f"{max_columns} per table", row=header_row)]
     problems = [InputProblem(source, f"column {k + 1} of the header has no name", row=header_row)
                 for k, h in enumerate(header) if not h]
     for row, r in numbered[1:]:

@@ -74,5 +74,6 @@ def read_yaml_mapping(path: Path) -> dict:
     if data is None:
         raise InputError([InputProblem(source, "model file is empty: expected keys name, inputs, start, periods, ...")])
     if not isinstance(data, dict):
-        raise InputError([InputProblem(source, "model file must be a mapping of keys (name, inputs, start, periods, ...)")])
+        raise InputError([InputProblem(source, "model file must be a mapping of keys (name, inputs, start, periods, "
+                                       "...)")])
     return data

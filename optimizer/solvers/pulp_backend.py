@@ -73,16 +73,29 @@ def to_pulp(lp: LinearProgram, name: str = "capopt", *, relax: bool = False
     return problem, variables, constraints
 
 
-def export(lp: LinearProgram, path: Path, name: str = "capopt") -> Path:
-    """Write `lp` as an MPS (objective sense written in the file) or CPLEX LP file, by the file's suffix."""
+EXPORT_MARK = "written by capopt export"  # the first line's comment: how capopt knows a model file it wrote
+
+
+def export(lp: LinearProgram, path: Path, name: str = "capopt", *, file_format: str | None = None) -> Path:
+    """Write `lp` as an MPS (objective sense written in the file) or CPLEX LP file (`file_format` ".mps" or ".lp",
+    default the file's suffix), its first line a comment naming capopt (`is_capopt_export`)."""
     path = Path(path)
     problem, _, _ = to_pulp(lp, name)
+    mps = (file_format or path.suffix).lower() == ".mps"
     with _pulp3_quiet():
-        if path.suffix.lower() == ".mps":
+        if mps:
             problem.writeMPS(str(path), with_objsense=True)
         else:
             problem.writeLP(str(path))
+    body = path.read_text()
+    path.write_text(("* " if mps else "\\ ") + EXPORT_MARK + "\n" + body)
     return path
+
+
+def is_capopt_export(path: Path) -> bool:
+    """True if `path` is a model file `export` wrote (its first line names capopt)."""
+    with open(path, "rb") as handle:
+        return EXPORT_MARK.encode() in handle.readline()
 
 
 def _cbc_status(problem: pulp.LpProblem) -> tuple[str, str]:

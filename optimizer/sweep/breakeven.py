@@ -13,10 +13,12 @@ levels (ai_ready_mw, ai_contract_mw, ai_spot_mw, ai_delivered_mw, mining_install
 OP is >, >=, < or <=. Comparisons allow 1e-6 (MW or USD) of solver round-off.
 
 Bisection assumes the decision changes once between --low and --high; with several changes it finds one of them.
-Each evaluation re-solves the live LP warm.
+Each evaluation re-solves the live LP warm. Parameter values are kept to 12 significant digits (as in sweeps), so the
+bisection stops when the bracket cannot be halved at that resolution, whatever tolerance was asked for.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,13 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..case import Case
+from ..schema import NUMBER_PATTERN
 from .figures import SITE_PERIOD_METRICS, site_period_metric
 from .live import ScenarioSolver, Solution
 from .params import check_params, parse_key
 from .specs import SpecError, canonical
 
-_DECISION = re.compile(r"^\s*([a-z_]+)((?::[a-z]+=[^:<>=]+)*)\s*(>=|<=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
-                       r"\s*$")
+_DECISION = re.compile(rf"^\s*([a-z_]+)((?::[a-z]+=[^:<>=]+)*)\s*(>=|<=|>|<)\s*({NUMBER_PATTERN})\s*$")
 _FILTERS = ("site", "year", "period", "from", "to")
 _EPS = 1e-6
 FLOWS = ("ai_started_mw", "mining_bought_mw", "mining_retired_mw")  # summed over periods; the others averaged
@@ -150,17 +152,14 @@ def find_breakeven(case: Case, key: str, decision: Decision, low: float, high: f
     fixed = dict(fixed or {})
     if key in fixed:
         raise SpecError(f"{key} is the parameter searched; it cannot also be fixed with --vary")
-    if not low < high:
-        raise SpecError(f"--low ({low:g}) must be below --high ({high:g})")
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise SpecError(f"--low ({low:g}) must be below --high ({high:g}), both finite")
     tolerance = (high - low) / 1e4 if tolerance is None else tolerance
-    if not tolerance > 0:
-        raise SpecError("--tol must be > 0")
-    for value in (low, high):
-        problem = parse_key(key).check(value)
-        if problem:
-            raise SpecError(f"{key}: {problem}")
+    if not (math.isfinite(tolerance) and tolerance > 0):
+        raise SpecError("--tol must be a finite number > 0")
     try:
-        check_params(case, {**fixed, key: low})
+        for value in (low, high):
+            check_params(case, {**fixed, key: value})
     except ValueError as exc:
         raise SpecError(str(exc)) from None
     solver = ScenarioSolver(case)
@@ -181,7 +180,10 @@ def find_breakeven(case: Case, key: str, decision: Decision, low: float, high: f
         raise NoBreakeven(f"'{decision.text}' is {'true' if lo.holds else 'false'} at both {key}={low:g} "
                           f"({lo.measured:,.6g}) and {key}={high:g} ({hi.measured:,.6g}); no change in between found")
     while hi.value - lo.value > tolerance:
-        mid = evaluate((lo.value + hi.value) / 2)
+        middle = canonical((lo.value + hi.value) / 2)
+        if middle in (lo.value, hi.value):  # the finest bracket 12 significant digits can tell apart
+            break
+        mid = evaluate(middle)
         if mid.holds == lo.holds:
             lo = mid
         else:

@@ -30,57 +30,75 @@ import pandas as pd
 from ..case import Case
 from ..horizon import Horizon, parse_month
 from ..limits import MAX_CASE_SCENARIOS
+from ..schema import TABLE_BY_NAME, number_text
 from ..validate import periods_hashprice
+
+
+MAX_MULTIPLIER = 1_000.0  # a multiplier beyond this is a typo; the result must also stay in its column's range
 
 
 @dataclass(frozen=True)
 class Group:
-    """A named set of input cells that a scenario changes together; `unit` is that of an absolute value."""
+    """A named set of input cells that a scenario changes together; `unit` is that of an absolute value.
+
+    `columns` ("table.column") are the input cells it changes: an absolute value, and any value a multiplier
+    makes, must lie in their allowed range (the first column's, from `schema.py`), as an input would.
+    """
 
     name: str
     description: str
     unit: str
     periodic: bool
-    minimum: float = 0.0
-    maximum: float = math.inf
-    minimum_exclusive: bool = False
+    columns: tuple[str, ...] = ()
+    bounds: tuple[float, float, bool] | None = None  # (minimum, maximum, minimum exclusive) where no column gives them
+
+    @property
+    def allowed(self) -> tuple[float, float, bool]:
+        """(minimum, maximum, minimum exclusive) of an absolute value."""
+        if self.bounds is not None:
+            return self.bounds
+        table, column = self.columns[0].split(".")
+        spec = TABLE_BY_NAME[table].column_by_name[column]
+        return spec.minimum or 0.0, spec.maximum, spec.minimum_exclusive  # type: ignore[return-value]
 
     def check(self, value: float) -> str | None:
         """None if `value` is a valid absolute value of this group, else why not."""
-        low_ok = value > self.minimum if self.minimum_exclusive else value >= self.minimum
-        if not (math.isfinite(value) and low_ok and value < self.maximum):
-            low = f"> {self.minimum:g}" if self.minimum_exclusive else f">= {self.minimum:g}"
-            high = f" and < {self.maximum:g}" if math.isfinite(self.maximum) else ""
-            return f"{self.name} must be {low}{high} {self.unit}, found {value:g}"
+        low, high, exclusive = self.allowed
+        low_ok = value > low if exclusive else value >= low
+        if not (math.isfinite(value) and low_ok and value <= high):
+            return f"{self.name} must be {'>' if exclusive else '>='} {number_text(low)} and <= {number_text(high)} " \
+                   f"{self.unit}, found {value:g}"
         return None
 
 
 GROUPS: dict[str, Group] = {g.name: g for g in (
     Group("future", "one scenario of the case's scenarios table, by its row number (1 = the first): its hashprice, "
-          "spot AI price and MW and energy price factor per period", "row number", False, minimum=1.0,
-          maximum=MAX_CASE_SCENARIOS + 1),
+          "spot AI price and MW and energy price factor per period", "row number", False,
+          bounds=(1.0, float(MAX_CASE_SCENARIOS), False)),
     Group("btc_price", "bitcoin price (periods.btc_price_usd); derived hashprices follow it", "USD", True,
-          minimum_exclusive=True),
+          ("periods.btc_price_usd",)),
     Group("network_hashrate", "network hashrate (periods.network_hashrate_eh_s); derived hashprices follow it",
-          "EH/s", True, minimum_exclusive=True),
+          "EH/s", True, ("periods.network_hashrate_eh_s",)),
     Group("fees", "transaction fees per block (periods.fees_btc_per_block); derived hashprices follow them",
-          "BTC per block", True),
-    Group("hashprice", "mining revenue per PH/s per day (periods.hashprice_usd_per_ph_day)", "USD/PH/day", True),
+          "BTC per block", True, ("periods.fees_btc_per_block",)),
+    Group("hashprice", "mining revenue per PH/s per day (periods.hashprice_usd_per_ph_day)", "USD/PH/day", True,
+          ("periods.hashprice_usd_per_ph_day",)),
     Group("energy_price", "facility energy price of every site (sites and site_periods energy_price_usd_per_mwh)",
-          "USD/MWh", True),
+          "USD/MWh", True, ("sites.energy_price_usd_per_mwh", "site_periods.energy_price_usd_per_mwh")),
     Group("ai_contract_price", "price of every AI contract tranche (contracts.price_usd_per_kw_month)",
-          "USD/kW-month", False),
+          "USD/kW-month", False, ("contracts.price_usd_per_kw_month",)),
     Group("ai_spot_price", "price for uncontracted AI capacity (periods.ai_spot_price_usd_per_kw_month)",
-          "USD/kW-month", True),
+          "USD/kW-month", True, ("periods.ai_spot_price_usd_per_kw_month",)),
     Group("ai_capex", "cost to build or convert one AI IT MW at every site (sites.ai_capex_usd_per_mw)", "USD/MW",
-          False),
+          False, ("sites.ai_capex_usd_per_mw",)),
     Group("asic_price", "price of every ASIC model that has one; unpriced models stay unbuyable "
-          "(miners.price_usd_per_th)", "USD/TH", False),
+          "(miners.price_usd_per_th)", "USD/TH", False, ("miners.price_usd_per_th",)),
     Group("capex_budget", "new capex money per period (periods.capex_budget_usd); a multiplier keeps blank periods "
-          "unlimited, an absolute value limits every period of its window", "USD", True),
-    Group("grid_mw", "facility power of every site (sites and site_periods grid_mw)", "MW", True),
+          "unlimited, an absolute value limits every period of its window", "USD", True, ("periods.capex_budget_usd",)),
+    Group("grid_mw", "facility power of every site (sites and site_periods grid_mw)", "MW", True,
+          ("sites.grid_mw", "site_periods.grid_mw")),
     Group("discount_rate", "annual discount rate (model file discount_rate)", "per year", False,
-          minimum=-1.0, maximum=10.0, minimum_exclusive=True),
+          bounds=(-1.0, 10.0, True)),
 )}
 
 _GROUP_ORDER = {name: k for k, name in enumerate(GROUPS)}
@@ -111,12 +129,19 @@ class ParamKey:
         return (_GROUP_ORDER[self.group], not self.absolute, bool(self.first or self.last), self.text)
 
     def check(self, value: float) -> str | None:
-        """None if `value` is valid for this key (a multiplier >= 0 or a valid absolute value), else why not."""
+        """None if `value` is valid for this key (a multiplier from 0 to MAX_MULTIPLIER or a valid absolute value),
+        else why not."""
         if self.absolute:
             return GROUPS[self.group].check(value)
-        if not (math.isfinite(value) and value >= 0):
-            return f"a multiplier of {self.group} must be a number >= 0, found {value:g}"
+        if not (math.isfinite(value) and 0 <= value <= MAX_MULTIPLIER):
+            return f"a multiplier of {self.group} must be >= 0 and <= {number_text(MAX_MULTIPLIER)}, found {value:g}"
         return None
+
+    def raise_if_invalid(self, value: float) -> None:
+        """ValueError saying why, if `value` is not valid for this key."""
+        problem = self.check(value)
+        if problem:
+            raise ValueError(f"{self.text}: {problem}")
 
     def period_mask(self, horizon: Horizon) -> np.ndarray:
         """[T] True for the periods in the window; ValueError if an end is not a period of the horizon."""
@@ -148,19 +173,49 @@ def parse_key(text: str) -> ParamKey:
     for label in (first, last):
         if label and parse_month(label) is None:
             raise ValueError(f"'{text}': window ends must be period labels YYYY-MM, found '{label}'")
+    if first and last and parse_month(first) > parse_month(last):  # type: ignore[operator]
+        raise ValueError(f"'{text}': the window [{first}:{last}] is empty: FROM must not come after TO")
     return ParamKey(group, absolute, first or None, last or None)
 
 
-def check_params(case: Case, params: Mapping[str, float]) -> None:
-    """ValueError if a key is unknown, a value invalid, or a window end not a period of the case's horizon."""
+def group_maxima(case: Case) -> dict[str, float]:
+    """The largest value each group has in the case as given (0 where it has none; blank budgets ignored)."""
+    inputs = case.inputs
+    maxima = {}
+    for name, group in GROUPS.items():
+        values = [getattr(inputs, table)[column].to_numpy(float)
+                  for table, column in (spec.split(".") for spec in group.columns)]
+        present = np.concatenate(values) if values else np.zeros(0)
+        present = present[~np.isnan(present)]
+        maxima[name] = float(present.max()) if present.size else 0.0
+    return maxima
+
+
+def check_params(case: Case, params: Mapping[str, float], maxima: Mapping[str, float] | None = None) -> None:
+    """ValueError if a key is unknown, a value invalid, a window end not a period of the case's horizon, a future
+    missing or combined with fundamentals, or the scenario would make an input larger than its column allows
+    (`maxima`: `group_maxima(case)`, to check many scenarios fast)."""
+    _check_meaning(case, params)
+    largest: dict[str, float] = dict(maxima or group_maxima(case))
+    factor: dict[str, float] = {}
+    for text, value in params.items():
+        key = parse_key(text)
+        if key.absolute:
+            largest[key.group] = max(largest[key.group], float(value))
+        else:
+            factor[key.group] = factor.get(key.group, 1.0) * float(value)
+    if any(largest[g] * f > GROUPS[g].allowed[1] for g, f in factor.items() if GROUPS[g].columns):
+        apply_scenario(case, params)  # a bound too loose to decide: the exact check says which cell and why
+
+
+def _check_meaning(case: Case, params: Mapping[str, float]) -> None:
+    """ValueError if a value is invalid, a window end is not a period of the horizon, a fundamental is varied where no
+    hashprice derives from it, or a future is missing or combined with fundamentals."""
     groups = set()
     for text, value in params.items():
         key = parse_key(text)
-        problem = key.check(float(value))
-        if problem:
-            raise ValueError(f"{key.text}: {problem}")
-        if not key.period_mask(case.horizon).any():
-            raise ValueError(f"{key.text}: the window holds no period (its start is after its end)")
+        key.raise_if_invalid(float(value))
+        key.period_mask(case.horizon)  # ValueError if an end is not a period of the horizon
         if key.group == "future":
             _check_future(case, key, float(value))
         if key.group in FUNDAMENTAL_COLUMNS and not (case.inputs.periods["hashprice_derived"].to_numpy(bool)
@@ -181,6 +236,17 @@ def _check_future(case: Case, key: ParamKey, value: float) -> None:
         raise ValueError("future needs scenarios: a scenarios table in the case, or --scenarios scenarios.csv")
     if value != int(value) or not 1 <= value <= len(values.names):
         raise ValueError(f"set:future must be a row number from 1 to {len(values.names)}, found {value:g}")
+
+
+def _check_range(column: str, values: np.ndarray, key: ParamKey, value: float) -> None:
+    """ValueError if a scenario made any of `values` (of input column "table.column") larger than allowed."""
+    table, name = column.split(".")
+    allowed = TABLE_BY_NAME[table].column_by_name[name].maximum
+    present = np.asarray(values, dtype=float)
+    present = present[~np.isnan(present)]
+    if present.size and allowed is not None and present.max() > allowed:
+        raise ValueError(f"{key.text}={value:g} makes {name} {number_text(float(present.max()))}, above the "
+                         f"{number_text(allowed)} allowed")
 
 
 def _change(values: np.ndarray, key: ParamKey, value: float, mask: np.ndarray | None = None) -> np.ndarray:
@@ -223,7 +289,7 @@ def apply_scenario(case: Case, params: Mapping[str, float]) -> Case:
     Site-period groups (grid_mw, energy_price) are written out as a full site_periods table, so windows apply
     to every site and period whatever the original overrides were.
     """
-    check_params(case, params)
+    _check_meaning(case, params)
     inputs, horizon = case.inputs, case.horizon
     tables: dict[str, pd.DataFrame] = {}
     site_period: dict[str, np.ndarray] = {}
@@ -234,6 +300,7 @@ def apply_scenario(case: Case, params: Mapping[str, float]) -> Case:
         return tables[name]
 
     for key, value in sorted(((parse_key(k), float(v)) for k, v in params.items()), key=lambda kv: kv[0].order):
+        key.raise_if_invalid(value)
         mask = key.period_mask(horizon)
         if key.group == "future":
             future = inputs.scenario_values.row(int(value) - 1)  # type: ignore[union-attr]
@@ -250,33 +317,42 @@ def apply_scenario(case: Case, params: Mapping[str, float]) -> Case:
             column = FUNDAMENTAL_COLUMNS[key.group]
             periods[column] = _change(periods[column].fillna(0.0) if key.group == "fees" else periods[column],
                                       key, value, mask)
+            _check_range(f"periods.{column}", periods[column], key, value)
             periods["hashprice_usd_per_ph_day"] = periods_hashprice(periods, horizon, inputs.halving_months)
+            _check_range("periods.hashprice_usd_per_ph_day", periods["hashprice_usd_per_ph_day"], key, value)
         elif key.group == "hashprice":
             periods = table("periods")
             periods["hashprice_usd_per_ph_day"] = _change(periods["hashprice_usd_per_ph_day"], key, value, mask)
+            _check_range("periods.hashprice_usd_per_ph_day", periods["hashprice_usd_per_ph_day"], key, value)
         elif key.group == "ai_spot_price":
             periods = table("periods")
             column = "ai_spot_price_usd_per_kw_month"
             periods[column] = _change(periods[column], key, value, mask)
+            _check_range(f"periods.{column}", periods[column], key, value)
         elif key.group == "capex_budget":
             periods = table("periods")
             periods["capex_budget_usd"] = _change(periods["capex_budget_usd"], key, value, mask)
+            _check_range("periods.capex_budget_usd", periods["capex_budget_usd"], key, value)
         elif key.group in ("grid_mw", "energy_price"):
             column = "grid_mw" if key.group == "grid_mw" else "energy_price_usd_per_mwh"
             if not site_period:
                 site_period = {c: _site_period_matrix(inputs, c, horizon)
                                for c in ("grid_mw", "energy_price_usd_per_mwh")}
             site_period[column] = _change(site_period[column], key, value, mask[None, :])
+            _check_range(f"site_periods.{column}", site_period[column], key, value)
         elif key.group == "ai_contract_price":
             contracts = table("contracts")
             contracts["price_usd_per_kw_month"] = _change(contracts["price_usd_per_kw_month"], key, value)
+            _check_range("contracts.price_usd_per_kw_month", contracts["price_usd_per_kw_month"], key, value)
         elif key.group == "ai_capex":
             sites = table("sites")
             sites["ai_capex_usd_per_mw"] = _change(sites["ai_capex_usd_per_mw"], key, value)
+            _check_range("sites.ai_capex_usd_per_mw", sites["ai_capex_usd_per_mw"], key, value)
         elif key.group == "asic_price":
             miners = table("miners")
             price = miners["price_usd_per_th"].to_numpy(float)
             miners["price_usd_per_th"] = _change(price, key, value, ~np.isnan(price))
+            _check_range("miners.price_usd_per_th", miners["price_usd_per_th"], key, value)
         elif key.group == "discount_rate":
             rate = value if key.absolute else horizon.discount_rate * value
             problem = GROUPS["discount_rate"].check(rate)

@@ -19,15 +19,18 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..case import Case
+from ..files import OutputFolder
 from .figures import result_columns, result_figures
 from .live import ScenarioSolver
-from .params import check_params, parse_key
+from .params import check_params, group_maxima, parse_key
 from .specs import SpecError, canonical, neighbour_order, scenario_id
-from .store import RESULTS_CSV, RESULTS_XLSX, ResultStore, case_fingerprint, read_results, write_xlsx
+from ..writers.layout import RESULTS_CSV, SWEEP_FILES
+from .store import FINAL_STATUSES, SWEEP_OWNER, ResultStore, case_fingerprint, read_results, write_xlsx
 
 EXECUTORS = ("local", "dask")
 Chunk = list[tuple[int, dict[str, float]]]  # (scenario number, parameters)
@@ -38,12 +41,14 @@ Warn = Callable[[str], None]  # a one-line warning for the user
 
 @dataclass
 class SweepResult:
-    """What a sweep run did: scenarios in the sweep, already done before, solved now, left unfinished."""
+    """What a sweep run did: scenarios in the sweep, already done before, solved now, left unfinished, and those
+    whose row ends in an error (or a time limit) and that --resume solves again."""
 
     out_dir: Path
     total: int
     skipped: int
     solved: int = 0
+    failed: int = 0
     statuses: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     interrupted: bool = False
@@ -85,8 +90,18 @@ def solve_chunk(fingerprint: str, case: Case, chunk: Chunk) -> list[dict[str, ob
     return [scenario_row(solvers[fingerprint], number, params) for number, params in chunk]
 
 
-def _init_local_worker(fingerprint: str, case: Case) -> None:
+def _watch_parent(parent: int, every_s: float = 0.5) -> None:
+    """Exit this worker as soon as the process that started it is gone (killed with -9, say): a worker must not
+    outlive its sweep. Runs in a daemon thread of each local worker."""
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    os._exit(1)
+
+
+def _init_local_worker(fingerprint: str, case: Case, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and lets chunks in hand finish
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
     _WORKER.update(fingerprint=fingerprint, case=case)
 
 
@@ -128,7 +143,7 @@ def _pool_round(fingerprint: str, case: Case, chunks: list[Chunk], jobs: int,
                 handle: Handler) -> tuple[bool, list[Chunk]]:
     """One pool's run: (interrupted, chunks lost to a dead worker)."""
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_local_worker, initargs=(fingerprint, case))
+                               initializer=_init_local_worker, initargs=(fingerprint, case, os.getpid()))
     futures = {pool.submit(_local_task, chunk): chunk for chunk in chunks}
     pending, lost, interrupted = set(futures), [], False
 
@@ -142,6 +157,7 @@ def _pool_round(fingerprint: str, case: Case, chunks: list[Chunk], jobs: int,
                 continue
             handle(rows)
 
+    waited = True
     try:
         try:
             collect(as_completed(futures))
@@ -152,10 +168,20 @@ def _pool_round(fingerprint: str, case: Case, chunks: list[Chunk], jobs: int,
             try:
                 collect(as_completed([f for f in pending if not f.cancelled()]))
             except KeyboardInterrupt:
-                pass  # a second Ctrl-C: stop waiting for the chunks in hand
+                waited = False  # a second Ctrl-C (or SIGTERM): stop waiting for the chunks in hand
     finally:
-        pool.shutdown(wait=not interrupted, cancel_futures=True)
+        if not waited:
+            _terminate(pool)
+        pool.shutdown(wait=waited, cancel_futures=True)
     return interrupted, lost
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's worker processes now, whatever they are solving (ProcessPoolExecutor has no public way
+    before Python 3.14; its `_processes` is a dict of pid -> Process since 3.x)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        if process.is_alive():
+            process.terminate()
 
 
 def _run_dask(fingerprint: str, case: Case, todo: Sequence[tuple[int, dict]], scheduler: str | None, jobs: int,
@@ -197,27 +223,47 @@ def _run_dask(fingerprint: str, case: Case, todo: Sequence[tuple[int, dict]], sc
 
 # ---- the sweep --------------------------------------------------------------------------------------------------
 
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """While the sweep runs, SIGTERM (kill, a scheduler stopping the job) stops it like Ctrl-C: the pool is shut
+    down and the rows written are kept. Only the main thread can handle signals; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str | Path, *, resume: bool = False,
-              overwrite: bool = False, executor: str = "local", jobs: int | None = None, scheduler: str | None = None,
-              chunk_size: int | None = None, progress: Progress | None = None, warn: Warn | None = None,
-              about: Mapping[str, object] | None = None) -> SweepResult:
+              overwrite: bool = False, force: bool = False, executor: str = "local", jobs: int | None = None,
+              scheduler: str | None = None, chunk_size: int | None = None, progress: Progress | None = None,
+              warn: Warn | None = None, about: Mapping[str, object] | None = None) -> SweepResult:
     """Solve every scenario (a {parameter key: value} mapping) of `case` into `out_dir`; see the module doc.
 
     `jobs`: local worker processes (default: the machine's cores, 1 for small sweeps, which then run in this
     process); `progress(done, total)`: called as rows are written (first with done = 0); `warn(text)`: told about
-    a worker that died; `about`: extra items for sweep.json (e.g. the model file and the specs).
-    SpecError for a bad scenario or a folder that cannot be resumed.
+    a worker that died; `about`: extra items for sweep.json (e.g. the model file and the specs); `force`: write
+    into a folder that holds files capopt did not write (they are kept).
+    SpecError for a bad scenario or a folder that cannot be resumed; OutputError for a folder capopt may not write
+    into (files it did not write, or another run holds it).
     """
     if executor not in EXECUTORS:
         raise SpecError(f"unknown executor '{executor}': choose one of {', '.join(EXECUTORS)}")
     if scheduler and executor != "dask":
         raise SpecError("--scheduler needs --executor dask")
-    out_dir = Path(out_dir)
+    maxima = group_maxima(case)
     numbered = []
     for number, scenario in enumerate(scenarios):
         try:
             params = {parse_key(k).text: canonical(v) for k, v in scenario.items()}
-            check_params(case, params)
+            check_params(case, params, maxima)
         except ValueError as exc:
             raise SpecError(f"scenario {number}: {exc}") from None
         numbered.append((number, params))
@@ -225,52 +271,57 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
     fingerprint = case_fingerprint(case)
     meta = {"case": case.name, "model_file": case.source, "case_fingerprint": fingerprint, "parameters": keys,
             "scenarios": len(numbered), **(about or {})}
-    store = ResultStore(out_dir, result_columns(case, keys), meta, resume=resume, overwrite=overwrite)
-    todo = [(n, p) for n, p in numbered if scenario_id(p) not in store.done]
-    todo = [todo[i] for i in neighbour_order([p for _, p in todo])]
-    result = SweepResult(out_dir, total=len(numbered), skipped=len(numbered) - len(todo))
-    workers = jobs or ((os.cpu_count() or 1) if len(todo) >= 200 else 1)
-    started = time.perf_counter()
+    folder = OutputFolder(out_dir, SWEEP_OWNER, force=force)
+    with folder.session(SWEEP_FILES), _terminate_as_interrupt():
+        store = ResultStore(folder, result_columns(case, keys), meta, resume=resume, overwrite=overwrite)
+        todo = [(n, p) for n, p in numbered if scenario_id(p) not in store.done]
+        todo = [todo[i] for i in neighbour_order([p for _, p in todo])]
+        result = SweepResult(folder.path, total=len(numbered), skipped=len(numbered) - len(todo))
+        workers = jobs or ((os.cpu_count() or 1) if len(todo) >= 200 else 1)
+        started = time.perf_counter()
 
-    def handle(rows: list[dict]) -> None:
-        store.append(rows)
-        result.solved += len(rows)
-        result.statuses.update(str(r["status"]) for r in rows)
-        if progress:
-            progress(result.solved, len(todo))
+        def handle(rows: list[dict]) -> None:
+            store.append(rows)
+            result.solved += len(rows)
+            result.statuses.update(str(r["status"]) for r in rows)
+            if progress:
+                progress(result.solved, len(todo))
 
-    try:
-        if progress:
-            progress(0, len(todo))
-        if executor == "dask":
-            result.interrupted, result.problem = _run_dask(fingerprint, case, todo, scheduler, workers, chunk_size,
-                                                           handle)
-        elif workers == 1:
-            result.interrupted, result.problem = _run_inline(fingerprint, case, todo, handle)
-        else:
-            result.interrupted, result.problem = _run_pool(fingerprint, case, _chunks(todo, workers, chunk_size),
-                                                           workers, handle, warn or (lambda text: None))
-    finally:
-        store.close()
-        result.seconds = time.perf_counter() - started
-    try:
-        result.files = write_outputs(case, out_dir, keys, meta)
-    except KeyboardInterrupt:  # results.csv is complete; only the xlsx and charts are skipped
-        result.interrupted = True
-        result.files = [out_dir / RESULTS_CSV]
+        try:
+            if progress:
+                progress(0, len(todo))
+            if executor == "dask":
+                result.interrupted, result.problem = _run_dask(fingerprint, case, todo, scheduler, workers,
+                                                               chunk_size, handle)
+            elif workers == 1:
+                result.interrupted, result.problem = _run_inline(fingerprint, case, todo, handle)
+            else:
+                result.interrupted, result.problem = _run_pool(fingerprint, case,
+                                                               _chunks(todo, workers, chunk_size), workers, handle,
+                                                               warn or (lambda text: None))
+        finally:
+            rows = store.close()
+            result.seconds = time.perf_counter() - started
+        at_status = store.columns.index("status")
+        result.failed = sum(row[at_status] not in FINAL_STATUSES for row in rows)
+        try:
+            result.files = write_outputs(case, folder, keys, meta)
+        except KeyboardInterrupt:  # results.csv is complete; only the xlsx and charts are skipped
+            result.interrupted = True
+            result.files = [folder.path / RESULTS_CSV]
     return result
 
 
-def write_outputs(case: Case, out_dir: Path, keys: Sequence[str], meta: Mapping[str, object]) -> list[Path]:
+def write_outputs(case: Case, folder: OutputFolder, keys: Sequence[str], meta: Mapping[str, object]) -> list[Path]:
     """results.xlsx and the charts from the rows in results.csv (after a run, finished or not)."""
-    frame = read_results(out_dir)
-    files = [out_dir / RESULTS_CSV]
+    frame = read_results(folder.path)
+    files = [folder.path / RESULTS_CSV]
     if len(frame):
-        files.append(write_xlsx(frame, meta, out_dir / RESULTS_XLSX))
+        files.append(write_xlsx(frame, meta, folder))
         # matplotlib: loaded only when a sweep draws its charts
         from ..writers.sweep_charts import write_sweep_charts
 
         base = ScenarioSolver(case).solve({})
-        files += write_sweep_charts(frame, keys, out_dir, base_npv_usd=base.npv_usd if base.status == "optimal" else None,
+        files += write_sweep_charts(frame, keys, folder, base.npv_usd if base.status == "optimal" else None,
                                     multipliers=[k for k in keys if not parse_key(k).absolute])
     return files

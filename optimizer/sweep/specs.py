@@ -22,19 +22,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ..case import Case
-from ..errors import InputError
+from ..errors import InputError, InputProblem
+from ..limits import MAX_SCENARIOS
 from ..readers.csv_folder import read_csv_file
+from ..readers.workbook import read_first_sheet
+from ..schema import NUMBER, NUMBER_PATTERN
 from ..validate import validate_scenario_tables
 from .params import ParamKey, parse_key
 
-MAX_SCENARIOS = 1_000_000
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_GRID = re.compile(rf"^({_NUMBER}):({_NUMBER}):(\d+)$")
-_RANGE = re.compile(rf"^({_NUMBER})~({_NUMBER})$")
-_LIST = re.compile(rf"^{_NUMBER}(?:,{_NUMBER})*$")
+_GRID = re.compile(rf"^({NUMBER_PATTERN}):({NUMBER_PATTERN}):([0-9]+)$")
+_RANGE = re.compile(rf"^({NUMBER_PATTERN})~({NUMBER_PATTERN})$")
+_LIST = re.compile(rf"^{NUMBER_PATTERN}(?:,{NUMBER_PATTERN})*$")
 
 
 class SpecError(ValueError):
@@ -72,8 +72,9 @@ def parse_vary(spec: str) -> Axis:
     axis: Axis
     if grid := _GRID.match(values_text):
         low, high, count = float(grid.group(1)), float(grid.group(2)), int(grid.group(3))
-        if count < 1:
-            raise SpecError(f"--vary '{spec}': a grid LOW:HIGH:N needs N >= 1")
+        if not 1 <= count <= MAX_SCENARIOS:  # checked before the grid is made
+            raise SpecError(f"--vary '{spec}': a grid LOW:HIGH:N needs N from 1 to {MAX_SCENARIOS:,}, the most "
+                            "scenarios one sweep may hold")
         axis = Axis(key, tuple(canonical(v) for v in np.linspace(low, high, count)))
     elif rng := _RANGE.match(values_text):
         low, high = float(rng.group(1)), float(rng.group(2))
@@ -81,6 +82,9 @@ def parse_vary(spec: str) -> Axis:
             raise SpecError(f"--vary '{spec}': a random range LOW~HIGH needs LOW < HIGH")
         axis = Axis(key, random_range=(low, high))
     elif _LIST.match(values_text):
+        if values_text.count(",") >= MAX_SCENARIOS:
+            raise SpecError(f"--vary '{spec}': more than {MAX_SCENARIOS:,} values, the most scenarios one sweep may "
+                            "hold")
         axis = Axis(key, tuple(dict.fromkeys(canonical(v) for v in values_text.split(","))))
     else:
         raise SpecError(f"--vary '{spec}': values must be LOW:HIGH:N, A,B,C, a number, or LOW~HIGH")
@@ -97,44 +101,53 @@ def scenario_id(params: Mapping[str, float]) -> str:
     return hashlib.sha1(json.dumps(canon, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def _scenario_problem(problem: InputProblem) -> SpecError:
+    where = "".join(f", {label} {value}" for label, value in (("row", problem.row), ("column", problem.column))
+                    if value)
+    return SpecError(f"scenario file {problem.source}{where}: {problem.message}")
+
+
 def read_scenario_file(path: str | Path, ignore: Iterable[str] = ()) -> list[dict[str, float]]:
     """Scenarios from a CSV or .xlsx file: one row each, one column per parameter key; a blank cell leaves that
-    parameter as in the inputs. Columns in `ignore` are skipped (so a sweep's results.csv can be read back)."""
+    parameter as in the inputs. Columns in `ignore` are skipped (so a sweep's results.csv can be read back).
+
+    Read like an input table (a regular file of bounded size, at most MAX_SCENARIOS rows, ASCII numbers)."""
     path = Path(path)
-    try:
-        frame = (pd.read_excel(path, dtype=str) if path.suffix.lower() in (".xlsx", ".xlsm")
-                 else pd.read_csv(path, dtype=str, skipinitialspace=True))
-    except FileNotFoundError:
-        raise SpecError(f"scenario file {path} not found") from None
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise SpecError(f"scenario file {path}: cannot read it ({exc})".replace("\n", " ")) from None
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        table, problems = read_first_sheet(path, max_rows=MAX_SCENARIOS)
+    else:
+        table, problems = read_csv_file(path, "scenarios", max_rows=MAX_SCENARIOS, max_columns=None)
+    errors = [p for p in problems if not p.warning]
+    if table is None or errors:
+        raise _scenario_problem(errors[0])
+    source = table.source
     ignored = set(ignore)
     keys: dict[str, str] = {}
-    for column in frame.columns:
+    for column in table.frame.columns:
         if column in ignored:
             continue
         try:
             keys[column] = parse_key(str(column)).text
         except ValueError as exc:
-            raise SpecError(f"scenario file {path}: column '{column}': {exc}") from None
+            raise SpecError(f"scenario file {source}: column '{column}': {exc}") from None
         if list(keys.values()).count(keys[column]) > 1:
-            raise SpecError(f"scenario file {path}: parameter {keys[column]} has more than one column")
+            raise SpecError(f"scenario file {source}: parameter {keys[column]} has more than one column")
     if not keys:
-        raise SpecError(f"scenario file {path}: no parameter columns")
+        raise SpecError(f"scenario file {source}: no parameter columns")
     rows = []
-    for i, record in enumerate(frame[list(keys)].itertuples(index=False, name=None)):
+    for row, record in zip(table.rows, table.frame[list(keys)].itertuples(index=False, name=None)):
         params = {}
         for (column, key), cell in zip(keys.items(), record):
-            if cell is None or (isinstance(cell, float) and math.isnan(cell)) or str(cell).strip() == "":
+            text = str(cell).strip()
+            if text == "":
                 continue
-            try:
-                value = canonical(float(str(cell).strip()))
-            except ValueError:
-                raise SpecError(f"scenario file {path}: row {i + 2}, column {column}: expected a number, "
-                                f"found '{cell}'") from None
+            if not NUMBER.fullmatch(text):
+                raise SpecError(f"scenario file {source}, row {row}, column {column}: expected a number, found "
+                                f"'{cell}'")
+            value = canonical(float(text))
             problem = parse_key(key).check(value)
             if problem:
-                raise SpecError(f"scenario file {path}: row {i + 2}, column {column}: {problem}")
+                raise SpecError(f"scenario file {source}, row {row}, column {column}: {problem}")
             params[key] = value
         rows.append(params)
     return rows
@@ -212,11 +225,8 @@ def is_future_set(path: str | Path) -> bool:
     path = Path(path)
     if path.suffix.lower() != ".csv" or not path.is_file():
         return False
-    try:
-        header = pd.read_csv(path, nrows=0).columns
-    except (ValueError, OSError, pd.errors.ParserError):
-        return False
-    return {"scenario", "probability"} <= {str(c).strip() for c in header}
+    table, _ = read_csv_file(path, "scenarios")
+    return table is not None and {"scenario", "probability"} <= {str(c).strip() for c in table.frame.columns}
 
 
 def read_future_set(path: str | Path, case: Case) -> tuple[Case, list[dict[str, float]]]:

@@ -2,5 +2,6 @@
 
 `terminal.py` the plan summary; `plan_files.py` a plan folder (summary.json, CSV, JSON) and reading it back;
 `plan_workbook.py` plan.xlsx; `charts.py` a plan's PNG charts; `input_workbook.py` templates and converted cases;
-`xlsx.py` safe, exact workbook cells; `sweep_charts.py` a sweep's tornado and heatmap.
+`xlsx.py` safe, exact workbook cells (and recognising capopt's own); `sweep_charts.py` a sweep's tornado and
+heatmap; `layout.py` the file names of plan and sweep folders.
 """

@@ -15,9 +15,8 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
-from ..files import atomic_file
-
-CHART_FILES = ("allocation_by_site.png", "revenue_mix.png", "shadow_prices.png")
+from ..files import PNG_SOFTWARE, atomic_file
+from .layout import CHART_FILES
 _MINING, _AI, _BUILD, _SPOT, _CROSS = "#f7931a", "#1f77b4", "#9ecae9", "#17becf", "#444444"
 _DPI = 120
 
@@ -143,16 +142,16 @@ def write_charts(tables: dict[str, pd.DataFrame], out_dir: Path, *, months_per_p
     """Draw the three PNG charts of a plan's tables into `out_dir`, each written atomically; returns their paths."""
     out_dir = Path(out_dir)
     months = int(months_per_period)
-    figures = {
-        "allocation_by_site.png": _allocation(tables["site_periods"], months),
-        "revenue_mix.png": _revenue_mix(tables["period_totals"], crossover_period, months),
-        "shadow_prices.png": _shadow_prices(tables["shadow_prices"], months),
-    }
+    figures = dict(zip(CHART_FILES, (
+        _allocation(tables["site_periods"], months),
+        _revenue_mix(tables["period_totals"], crossover_period, months),
+        _shadow_prices(tables["shadow_prices"], months),
+    )))
     paths = []
     for name, figure in figures.items():
         path = out_dir / name
         FigureCanvasAgg(figure)
         with atomic_file(path) as staging:
-            figure.savefig(staging, format="png", dpi=_DPI)
+            figure.savefig(staging, format="png", dpi=_DPI, metadata={"Software": PNG_SOFTWARE})
         paths.append(path)
     return paths

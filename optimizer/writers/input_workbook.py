@@ -22,12 +22,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..case import read_model_file
 from ..errors import InputError
-from ..files import atomic_file
+from ..files import OutputError, atomic_file, check_replaceable
 from ..horizon import Horizon
 from ..readers.workbook import README_SHEET
 from ..schema import TABLE_BY_NAME, TABLES, Column, Table
 from ..validate import Inputs
-from .xlsx import fit_widths, plain_value, print_landscape, put, save_workbook, style_header
+from .xlsx import fit_widths, is_capopt_workbook, plain_value, print_landscape, put, save_workbook, style_header
 
 _INTEGER_TEXT = re.compile(r"^[+-]?\d+$")
 _REQUIRED_FILL = PatternFill("solid", fgColor="F8CBAD")
@@ -77,11 +77,8 @@ def _comment(column: Column, table: Table, horizon: Horizon | None) -> Comment:
     elif column.kind == "period":
         span = f" ({horizon.labels[0]} to {horizon.labels[-1]})" if horizon else ""
         lines.append(f"A period start of the horizon{span}, as text YYYY-MM.")
-    elif column.kind == "integer":
-        lines.append("Whole number >= 0.")
-    elif column.minimum is not None:
-        lines.append(f"Number {'>' if column.minimum_exclusive else '>='} {column.minimum:g}"
-                     + (f" and <= {column.maximum:g}." if column.maximum is not None else "."))
+    elif column.kind in ("integer", "number"):
+        lines.append(f"{'Whole number' if column.kind == 'integer' else 'Number'} {column.allowed_text()}.")
     if column.references:
         target, key = column.references.split(".")
         lines.append(f"Must name a {key} of sheet '{target}'.")
@@ -101,6 +98,11 @@ def _column_range(frames: dict[str, pd.DataFrame], reference: str, last_row: int
         return None
     letter = get_column_letter(list(frame.columns).index(column) + 1)
     return f"{quote_sheetname(table)}!${letter}$2:${letter}${last_row}"
+
+
+def _formula_number(value: float) -> str:
+    """A number as a formula in a data validation: every digit written out (1000000, not 1e+06)."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _validation(column: Column, table: Table, letter: str, frames: dict[str, pd.DataFrame],
@@ -125,18 +127,11 @@ def _validation(column: Column, table: Table, letter: str, frames: dict[str, pd.
         rule = DataValidation("custom", formula1=f'OR(AND(ISTEXT({cell}),LEN({cell})=7,MID({cell},5,1)="-"),'
                                                  f"AND(ISNUMBER({cell}),DAY({cell})=1))",
                               error="Enter the period as text YYYY-MM, e.g. 2027-01.")
-    elif column.kind == "integer":
-        rule = DataValidation("whole", operator="greaterThanOrEqual", formula1="0", error="Enter a whole number >= 0.")
-    elif column.kind == "number" and column.minimum is not None:
-        low = f"{column.minimum:g}"
-        if column.maximum is not None:
-            rule = DataValidation("decimal", operator="between", formula1=low, formula2=f"{column.maximum:g}",
-                                  error=f"Enter a number from {low} to {column.maximum:g}.")
-        elif column.minimum_exclusive:
-            rule = DataValidation("decimal", operator="greaterThan", formula1=low, error=f"Enter a number > {low}.")
-        else:
-            rule = DataValidation("decimal", operator="greaterThanOrEqual", formula1=low,
-                                  error=f"Enter a number >= {low}.")
+    elif column.kind in ("integer", "number"):  # every number column has an allowed range (schema.py)
+        kind = "whole" if column.kind == "integer" else "decimal"
+        rule = DataValidation(kind, operator="between", formula1=_formula_number(column.minimum or 0),
+                              formula2=_formula_number(column.maximum), error=f"Enter a "
+                              f"{'whole number' if kind == 'whole' else 'number'} {column.allowed_text()}.")
     if rule is not None:
         rule.allow_blank = True
         rule.showErrorMessage = True
@@ -341,12 +336,15 @@ def template_tables(horizon: Horizon) -> dict[str, pd.DataFrame]:
             for table in TABLES}
 
 
-def write_template(path: Path, horizon: Horizon) -> tuple[Path, Path | None]:
+def write_template(path: Path, horizon: Horizon, *, force: bool = False) -> tuple[Path, Path | None]:
     """Write a fill-in input workbook with example rows, and its model file if none exists yet.
 
-    Returns the workbook path and the model file path (None when an existing model file was kept).
+    Returns the workbook path and the model file path (None when an existing model file was kept). An existing
+    workbook is replaced only with `force` and only if capopt wrote it and nobody changed its cells since;
+    `OutputError` otherwise.
     """
     path = Path(path)
+    check_replaceable(path, is_capopt_workbook, force=force)
     model_path = path.with_suffix(".yaml")
     settings = {"name": path.stem, "inputs": path.name, "start": horizon.start, "periods": horizon.periods,
                 "months_per_period": horizon.months_per_period, "discount_rate": horizon.discount_rate}
@@ -355,16 +353,23 @@ def write_template(path: Path, horizon: Horizon) -> tuple[Path, Path | None]:
     return path, model_path if _write_new_model_file(model_path, text) else None
 
 
-def convert_case(model_file: Path, path: Path) -> tuple[Path, Path | None]:
+def convert_case(model_file: Path, path: Path, *, force: bool = False) -> tuple[Path, Path | None]:
     """Write the input tables of `model_file` (CSV folder or workbook) as one workbook, cell text unchanged,
     and a model file for it (same settings, `inputs` = the workbook) if none exists yet.
 
-    Raises `InputError` if the model file or its tables cannot be read; cell values are not validated here.
+    Raises `InputError` if the model file or its tables cannot be read (cell values are not validated here), and
+    `OutputError` if `path` is the case's own input workbook or a file capopt may not replace (see
+    `write_template`).
     """
     model_file, path = Path(model_file), Path(path)
     data, horizon, _options, _solver, raw, problems = read_model_file(model_file)
     if any(not p.warning for p in problems):
         raise InputError(problems)
+    inputs = model_file.parent / str(data["inputs"])
+    if path.exists() and inputs.exists() and os.path.samefile(path, inputs):
+        raise OutputError(f"{path} is the input workbook of {model_file}; convert writes a new workbook: choose "
+                          "another name")
+    check_replaceable(path, is_capopt_workbook, force=force)
     model_path = path.with_suffix(".yaml")
     settings = dict(data)
     settings["inputs"] = os.path.relpath(path.resolve(), model_path.parent.resolve())

@@ -1,25 +1,30 @@
 """A plan as files: summary.json, the plan tables as CSV, plan.json, plan.xlsx and charts; and read back."""
 from __future__ import annotations
 
+import io
 import json
 import math
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from ..files import atomic_directory, escape_formula, unescape_formula
+from ..files import (FileError, OutputFolder, check_replaceable, display_path, escape_formula, is_capopt_png,
+                     read_regular_file, unescape_formula)
+from ..horizon import parse_month
+from ..limits import MAX_TABLE_FILE_BYTES
 from ..results import Plan
+from .layout import (CHART_COLUMNS, CHART_FILES, CHART_TABLES, PLAN_JSON, PLAN_SHEETS, PLAN_XLSX, SUMMARY_JSON,
+                     check_formats, plan_file_names)
+
+PLAN_OWNER = "plan"  # the owner of a plan's files in a folder's manifest (files.OutputFolder)
 
 
 def _json_default(value: object) -> object:
     if hasattr(value, "item"):
         return value.item()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-PLAN_FORMATS = ("csv", "xlsx", "json")
-CHART_TABLES = ("site_periods", "period_totals", "shadow_prices")  # what `capopt plot` needs of a saved plan
 
 
 def _is_text(column: pd.Series) -> bool:
@@ -42,21 +47,27 @@ def _json_records(frame: pd.DataFrame) -> list[dict]:
     return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
-def write_plan(plan: Plan, out_dir: Path, formats: Iterable[str] = ("csv",), *, plots: bool = False) -> list[Path]:
-    """Write the plan into `out_dir`, replaced as a whole only when every file is written.
+def check_plan_folder(out_dir: Path | str, formats: Iterable[str] = ("csv",), *, plots: bool = False,
+                      force: bool = False) -> None:
+    """`OutputError` (one line) if a plan cannot be written to `out_dir` without touching a file capopt did not
+    write; run it before solving, so a doomed run stops at once."""
+    OutputFolder(out_dir, PLAN_OWNER, force=force).check(plan_file_names(formats, plots))
+
+
+def write_plan(plan: Plan, out_dir: Path | str, formats: Iterable[str] = ("csv",), *, plots: bool = False,
+               force: bool = False) -> list[Path]:
+    """Write the plan into `out_dir`, replacing the plan files there only when every file is written.
 
     Always summary.json; per format: "csv" one tidy CSV per plan table, "xlsx" plan.xlsx (a planning workbook
-    with charts), "json" plan.json (summary and tables as records). `plots` adds the PNG charts.
+    with charts), "json" plan.json (summary and tables as records). `plots` adds the PNG charts. Files in
+    `out_dir` that capopt did not write are kept (a folder of them needs `force`; `OutputError` otherwise).
     """
-    formats = list(dict.fromkeys(formats))
-    unknown = [f for f in formats if f not in PLAN_FORMATS]
-    if unknown:
-        raise ValueError(f"unknown plan format(s) {', '.join(unknown)}: choose from {', '.join(PLAN_FORMATS)}")
-    out_dir = Path(out_dir)
-    names = ["summary.json"]
+    formats = check_formats(formats)
     summary = plan.summary.to_json()
-    with atomic_directory(out_dir) as staging:
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
+
+    def fill(staging: Path) -> list[str]:
+        names = [SUMMARY_JSON]
+        (staging / SUMMARY_JSON).write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
         if "csv" in formats:
             for name, frame in plan.tables().items():
                 _csv_safe(frame).to_csv(staging / f"{name}.csv", index=False)
@@ -65,53 +76,161 @@ def write_plan(plan: Plan, out_dir: Path, formats: Iterable[str] = ("csv",), *, 
             # openpyxl: loaded only when a workbook is asked for
             from .plan_workbook import write_plan_workbook
 
-            write_plan_workbook(plan, staging / "plan.xlsx")
-            names.append("plan.xlsx")
+            write_plan_workbook(plan, staging / PLAN_XLSX)
+            names.append(PLAN_XLSX)
         if "json" in formats:
             document = {"summary": summary,
                         "tables": {name: _json_records(frame) for name, frame in plan.tables().items()}}
-            (staging / "plan.json").write_text(json.dumps(document, indent=1, default=_json_default) + "\n")
-            names.append("plan.json")
+            (staging / PLAN_JSON).write_text(json.dumps(document, indent=1, default=_json_default) + "\n")
+            names.append(PLAN_JSON)
         if plots:
             # matplotlib: loaded only when charts are asked for
             from .charts import write_charts
 
-            names += [p.name for p in write_charts(plan.tables(), staging, months_per_period=plan.summary.horizon
-                                                   .months_per_period, crossover_period=plan.crossover_period)]
-    return [out_dir / name for name in names]
+            names += [p.name for p in write_charts(plan.tables(), staging,
+                                                   months_per_period=plan.summary.horizon.months_per_period,
+                                                   crossover_period=plan.crossover_period)]
+        return names
+
+    return OutputFolder(out_dir, PLAN_OWNER, force=force).replace_all(fill)
 
 
 def read_tables(out_dir: Path) -> dict[str, pd.DataFrame]:
     """Read back a written plan's CSV tables (text escaped against formulas is restored)."""
-    tables = {}
-    for path in sorted(Path(out_dir).glob("*.csv")):
-        frame = pd.read_csv(path)
-        text_columns = [c for c in frame.columns if _is_text(frame[c])]
-        tables[path.stem] = frame.assign(**{c: frame[c].map(unescape_formula) for c in text_columns})
-    return tables
+    return {path.stem: _unescaped(pd.read_csv(path)) for path in sorted(Path(out_dir).glob("*.csv"))}
+
+
+def _unescaped(frame: pd.DataFrame) -> pd.DataFrame:
+    text_columns = [c for c in frame.columns if _is_text(frame[c])]
+    return frame.assign(**{c: frame[c].map(unescape_formula) for c in text_columns})
+
+
+class PlanFileError(ValueError):
+    """A plan folder that cannot be read back (missing, damaged or of another kind); the message is one line."""
+
+
+def _read(path: Path, shown: str) -> bytes:
+    try:
+        return read_regular_file(path, MAX_TABLE_FILE_BYTES)
+    except FileError as exc:
+        raise PlanFileError(f"{shown}: {exc}") from None
+
+
+def _damaged(shown: str, reason: str) -> PlanFileError:
+    return PlanFileError(f"{shown}: damaged ({reason}); write the plan again with capopt solve --out")
+
+
+def _read_summary(plan_dir: Path) -> dict:
+    path = plan_dir / SUMMARY_JSON
+    shown = display_path(path)
+    if not os.path.lexists(path):
+        raise PlanFileError(f"{shown} not found: not a plan folder written by 'capopt solve --out'")
+    try:
+        summary = json.loads(_read(path, shown))
+    except ValueError as exc:
+        raise _damaged(shown, str(exc).split(":")[0]) from None
+    if not isinstance(summary, dict):
+        raise _damaged(shown, f"expected a JSON object, found {type(summary).__name__}")
+    months = (summary.get("horizon") or {}).get("months_per_period") if isinstance(summary.get("horizon"), dict) \
+        else None
+    if months not in (1, 3) or isinstance(months, bool):
+        raise _damaged(shown, f"horizon.months_per_period must be 1 or 3, found {months!r}")
+    crossover = summary.get("crossover_period")
+    if crossover is not None and (not isinstance(crossover, str) or parse_month(crossover) is None):
+        raise _damaged(shown, f"crossover_period must be a period YYYY-MM or null, found {crossover!r}")
+    return summary
+
+
+def _chart_tables(plan_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """The tables the charts need, from the plan's CSVs, plan.json or plan.xlsx (in that order); with the file
+    each came from, for messages."""
+    if all(os.path.lexists(plan_dir / f"{name}.csv") for name in CHART_TABLES):
+        tables, sources = {}, {}
+        for name in CHART_TABLES:
+            path = plan_dir / f"{name}.csv"
+            sources[name] = display_path(path)
+            raw = _read(path, sources[name])
+            if raw and not raw.endswith(b"\n"):  # capopt ends every line, the last one too
+                raise _damaged(sources[name], "it ends in the middle of a row: the file was cut short")
+            try:
+                tables[name] = _unescaped(pd.read_csv(io.BytesIO(raw)))
+            except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+                raise _damaged(sources[name], str(exc).strip().splitlines()[-1]) from None
+        return tables, sources
+    if os.path.lexists(plan_dir / PLAN_JSON):
+        shown = display_path(plan_dir / PLAN_JSON)
+        try:
+            document = json.loads(_read(plan_dir / PLAN_JSON, shown))
+            tables = {name: pd.DataFrame(document["tables"][name]) for name in CHART_TABLES}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise _damaged(shown, f"{type(exc).__name__}: {exc}") from None
+        return tables, dict.fromkeys(CHART_TABLES, shown)
+    if os.path.lexists(plan_dir / PLAN_XLSX):
+        shown = display_path(plan_dir / PLAN_XLSX)
+        raw = _read(plan_dir / PLAN_XLSX, shown)
+        try:
+            sheets = pd.read_excel(io.BytesIO(raw), sheet_name=[PLAN_SHEETS[n] for n in CHART_TABLES],
+                                   dtype={"period": str})
+        except Exception as exc:  # noqa: BLE001 - a damaged workbook fails inside openpyxl in many ways
+            raise _damaged(shown, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+        return {name: sheets[PLAN_SHEETS[name]] for name in CHART_TABLES}, dict.fromkeys(CHART_TABLES, shown)
+    tables = ", ".join(f"{name}.csv" for name in CHART_TABLES)
+    raise PlanFileError(f"{display_path(plan_dir)} holds no plan tables ({tables}, {PLAN_JSON} or {PLAN_XLSX})")
+
+
+def _checked(name: str, frame: pd.DataFrame, shown: str) -> pd.DataFrame:
+    """The columns the charts draw from, typed; a missing column or a cell that is not what it must be is a
+    `PlanFileError` naming its row (as a spreadsheet shows the CSV) and column."""
+    texts, numbers = CHART_COLUMNS[name]
+    where = f"{shown}[{PLAN_SHEETS[name]}]" if shown.endswith(PLAN_XLSX) else shown
+    missing = [c for c in (*texts, *numbers) if c not in frame.columns]
+    if missing:
+        raise _damaged(where, f"column {missing[0]} is missing")
+    if len(frame) == 0:
+        raise _damaged(where, "no rows")
+    frame = frame.reset_index(drop=True)
+    values = {}
+    for column in numbers:
+        typed = pd.to_numeric(frame[column], errors="coerce")
+        bad = typed.isna() | ~typed.map(math.isfinite, na_action="ignore").fillna(False).astype(bool)
+        if bad.any():
+            row = int(bad.idxmax())
+            raise _damaged(where, f"row {row + 2}, column {column}: expected a number, found "
+                                  f"{_shown_cell(frame[column].iloc[row])}")
+        values[column] = typed.astype(float)
+    periods = frame["period"].astype(str)
+    bad = periods.map(lambda p: parse_month(p) is None)
+    if bad.any():
+        row = int(bad.idxmax())
+        raise _damaged(where, f"row {row + 2}, column period: expected a period YYYY-MM, found "
+                              f"{_shown_cell(frame['period'].iloc[row])}")
+    return frame.assign(period=periods, **values)
+
+
+def _shown_cell(value: object) -> str:
+    return "nothing (the file may be cut short)" if value is None or (isinstance(value, float) and math.isnan(value)) \
+        else f"'{value}'"
 
 
 def read_saved_plan(plan_dir: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
-    """The summary and tables of a plan folder written by `capopt solve --out`, from its CSVs, plan.json or plan.xlsx.
-
-    Raises FileNotFoundError (naming what is missing) if the folder holds no readable plan.
-    """
+    """The summary and the chart tables of a plan folder written by `capopt solve --out`, from its CSVs, plan.json
+    or plan.xlsx. `PlanFileError` (one line naming the file, and the row and column where it applies) if the
+    folder holds no plan or a damaged one."""
     plan_dir = Path(plan_dir)
-    summary_path = plan_dir / "summary.json"
-    if not summary_path.is_file():
-        raise FileNotFoundError(f"{summary_path} not found: not a plan folder written by 'capopt solve --out'")
-    summary = json.loads(summary_path.read_text())
-    if all((plan_dir / f"{name}.csv").is_file() for name in CHART_TABLES):
-        return summary, read_tables(plan_dir)
-    if (plan_dir / "plan.json").is_file():
-        document = json.loads((plan_dir / "plan.json").read_text())
-        return summary, {name: pd.DataFrame(rows) for name, rows in document["tables"].items()}
-    if (plan_dir / "plan.xlsx").is_file():
-        # openpyxl: loaded only for a plan saved as a workbook
-        from .plan_workbook import PLAN_SHEETS
+    summary = _read_summary(plan_dir)
+    tables, sources = _chart_tables(plan_dir)
+    return summary, {name: _checked(name, frame, sources[name]) for name, frame in tables.items()}
 
-        sheets = pd.read_excel(plan_dir / "plan.xlsx", sheet_name=[PLAN_SHEETS[n] for n in CHART_TABLES], dtype={
-            "period": str})
-        return summary, {name: sheets[PLAN_SHEETS[name]] for name in CHART_TABLES}
-    raise FileNotFoundError(f"{plan_dir} holds no plan tables ({', '.join(f'{n}.csv' for n in CHART_TABLES)}, plan.json "
-                            "or plan.xlsx)")
+
+def write_chart_files(folder: Path, draw: Callable[[Path], list[Path]]) -> list[Path]:
+    """Draw a plan's PNG charts into `folder` with `draw(folder) -> paths`, never over a file capopt did not draw.
+
+    In a plan folder they join its plan files (listed in its manifest); elsewhere an existing chart file is
+    replaced only if capopt drew it (its PNG says so)."""
+    plan_folder = OutputFolder(folder, PLAN_OWNER)
+    if plan_folder.owned():
+        return plan_folder.add(lambda staging: [path.name for path in draw(staging)])
+    for name in CHART_FILES:
+        check_replaceable(folder / name, is_capopt_png, shown=os.path.join(str(folder), name))
+    folder.mkdir(parents=True, exist_ok=True)
+    return draw(folder)

@@ -20,15 +20,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..model.objective import TERMS
 from ..results import Plan
 from .input_workbook import add_input_sheets, inputs_as_frames
+from .layout import PLAN_SHEETS
 from .xlsx import fit_widths, print_landscape, put, save_workbook, style_header
 
-PLAN_SHEETS = {
-    "site_periods": "Plan",
-    "miner_periods": "ASICs",
-    "contract_periods": "Contracts",
-    "period_totals": "Cash flow",
-    "shadow_prices": "Shadow prices",
-}
 INPUT_SHEET_TITLE = "Input {table}"
 _FROZEN = {"site_periods": "C2", "miner_periods": "D2", "contract_periods": "E2", "period_totals": "B2",
            "shadow_prices": "D2"}

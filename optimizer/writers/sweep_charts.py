@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-TORNADO_PNG = "tornado.png"
-HEATMAP_PNG = "heatmap.png"
+from ..files import PNG_SOFTWARE, OutputFolder
+from .layout import HEATMAP_PNG, TORNADO_PNG
+
 _MANY = 25  # above this many distinct values a parameter is binned
 
 
@@ -61,9 +62,9 @@ def swings(frame: pd.DataFrame, keys: Sequence[str]) -> list[Swing]:
     return sorted(out, key=lambda s: s.width_usd, reverse=True)
 
 
-def tornado(frame: pd.DataFrame, keys: Sequence[str], path: Path, base_npv_usd: float | None,
-            multipliers: Collection[str] = ()) -> Path | None:
-    """Write the tornado chart; None if no parameter has two values with optimal plans."""
+def tornado(frame: pd.DataFrame, keys: Sequence[str], base_npv_usd: float | None,
+            multipliers: Collection[str] = ()) -> Figure | None:
+    """The tornado chart; None if no parameter has two values with optimal plans."""
     bars = swings(frame, keys)[::-1]  # widest at the top
     if not bars:
         return None
@@ -81,8 +82,7 @@ def tornado(frame: pd.DataFrame, keys: Sequence[str], path: Path, base_npv_usd: 
     ax.set_xlabel("NPV, M USD" + (" (line: the case as given)" if base_npv_usd is not None else " (line: median)"))
     ax.set_title(f"NPV swing per parameter, {len(ok)} optimal scenarios")
     ax.legend(loc="lower right", fontsize="small")
-    fig.savefig(path, dpi=120)
-    return path
+    return fig
 
 
 def _bins(column: pd.Series) -> tuple[pd.Series, list[str]]:
@@ -95,8 +95,8 @@ def _bins(column: pd.Series) -> tuple[pd.Series, list[str]]:
     return cut.cat.codes.where(column.notna()), [f"{iv.mid:.3g}" for iv in cut.cat.categories]
 
 
-def heatmap(frame: pd.DataFrame, keys: Sequence[str], path: Path, multipliers: Collection[str] = ()) -> Path | None:
-    """Write the NPV heatmap over the two widest-swinging parameters; None if fewer than two vary."""
+def heatmap(frame: pd.DataFrame, keys: Sequence[str], multipliers: Collection[str] = ()) -> Figure | None:
+    """The NPV heatmap over the two widest-swinging parameters; None if fewer than two vary."""
     top = [s.key for s in swings(frame, keys)[:2]]
     if len(top) < 2:
         return None
@@ -125,20 +125,24 @@ def heatmap(frame: pd.DataFrame, keys: Sequence[str], path: Path, multipliers: C
                 bright = image.norm(v) > 0.6  # viridis is light at the top: dark text there
                 ax.text(j, i, f"{v:,.0f}", ha="center", va="center", fontsize="x-small",
                         color="black" if bright else "white")
-    fig.savefig(path, dpi=120)
-    return path
+    return fig
 
 
-def write_sweep_charts(frame: pd.DataFrame, keys: Sequence[str], out_dir: Path, base_npv_usd: float | None = None,
-                       multipliers: Collection[str] = ()) -> list[Path]:
-    """tornado.png and heatmap.png in `out_dir` where the results allow them (a stale one is removed).
+def write_sweep_charts(frame: pd.DataFrame, keys: Sequence[str], folder: OutputFolder,
+                       base_npv_usd: float | None = None, multipliers: Collection[str] = ()) -> list[Path]:
+    """tornado.png and heatmap.png in the sweep's folder where the results allow them (a stale one of capopt's is
+    removed), each written atomically and listed in the folder's manifest.
 
     `multipliers`: the parameter keys whose values multiply an input (shown as x0.5), the others are absolute.
     """
-    out_dir = Path(out_dir)
-    written = [tornado(frame, keys, out_dir / TORNADO_PNG, base_npv_usd, multipliers),
-               heatmap(frame, keys, out_dir / HEATMAP_PNG, multipliers)]
-    for name, path in zip((TORNADO_PNG, HEATMAP_PNG), written):
-        if path is None:
-            (out_dir / name).unlink(missing_ok=True)
-    return [p for p in written if p is not None]
+    figures = {TORNADO_PNG: tornado(frame, keys, base_npv_usd, multipliers),
+               HEATMAP_PNG: heatmap(frame, keys, multipliers)}
+    written = []
+    for name, figure in figures.items():
+        if figure is None:
+            folder.remove(name)
+            continue
+        with folder.replacing(name) as staging:
+            figure.savefig(staging, format="png", dpi=120, metadata={"Software": PNG_SOFTWARE})
+        written.append(folder.path / name)
+    return written

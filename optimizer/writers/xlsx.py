@@ -4,8 +4,10 @@ openpyxl is pinned below 3.2: `_exact_floats` swaps its cell writer's number for
 """
 from __future__ import annotations
 
+import datetime
+import hashlib
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,17 +15,19 @@ import numpy as np
 import pandas as pd
 from openpyxl.cell import _writer as openpyxl_cell_writer
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..files import FORMULA_PREFIXES, atomic_file
+from ..files import FORMULA_PREFIXES, PNG_SOFTWARE, FileError, atomic_file, read_regular_file
+from ..limits import MAX_WORKBOOK_BYTES
+from ..readers.workbook import UnreadableWorkbook, open_workbook, workbook_cells
 
+FINGERPRINT_PROPERTY = "capopt_cells_sha256"  # custom document property of every workbook capopt writes
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-
-
 
 _openpyxl_safe_string = openpyxl_cell_writer.safe_string
 
@@ -45,12 +49,56 @@ def _exact_floats() -> Iterator[None]:
         openpyxl_cell_writer.safe_string = _openpyxl_safe_string
 
 
+def _fingerprint(cells: Iterable[tuple[str, int, int, object]]) -> str:
+    """SHA-256 of the non-blank cell values of a workbook, by sheet, row and column (numbers compared as floats)."""
+    digest = hashlib.sha256()
+    for sheet, row, column, value in cells:
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            text = f"b{value}"
+        elif isinstance(value, (int, float)):
+            text = f"n{float(value)!r}"
+        elif isinstance(value, (datetime.date, datetime.time)):
+            text = f"d{value.isoformat()}"
+        else:
+            text = f"s{value}"
+        digest.update(f"{sheet}\0{row}\0{column}\0{text}\n".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _book_cells(book: Workbook) -> Iterator[tuple[str, int, int, object]]:
+    for ws in book.worksheets:
+        for (row, column), cell in sorted(ws._cells.items()):  # the cells that exist (openpyxl pinned below 3.2)
+            yield ws.title, row, column, cell.value
+
+
 def save_workbook(book: Workbook, path: Path) -> Path:
-    """Save `book` to `path` atomically (temporary file, then rename) with exact floats."""
+    """Save `book` to `path` atomically (temporary file, then rename) with exact floats, marked as capopt's: the
+    creator and a custom property holding a fingerprint of its cell values (`is_capopt_workbook`)."""
     path = Path(path)
+    book.properties.creator = PNG_SOFTWARE
+    book.custom_doc_props.props = [p for p in book.custom_doc_props.props if p.name != FINGERPRINT_PROPERTY]
+    book.custom_doc_props.append(StringProperty(name=FINGERPRINT_PROPERTY, value=_fingerprint(_book_cells(book))))
     with atomic_file(path) as staging, _exact_floats():
         book.save(staging)
     return path
+
+
+def is_capopt_workbook(path: Path) -> bool:
+    """True if `path` is a workbook capopt wrote whose cell values nobody changed since (its fingerprint matches;
+    formats, comments and column widths do not count). A damaged or foreign file is not capopt's."""
+    try:
+        book = open_workbook(read_regular_file(path, MAX_WORKBOOK_BYTES))
+    except (FileError, UnreadableWorkbook):
+        return False
+    try:
+        saved = next((p.value for p in book.custom_doc_props.props if p.name == FINGERPRINT_PROPERTY), None)
+        return saved is not None and saved == _fingerprint(workbook_cells(book))
+    except Exception:  # noqa: BLE001 - damaged sheet XML fails inside openpyxl in many ways: not capopt's file
+        return False
+    finally:
+        book.close()
 
 
 def plain_value(value: object) -> object:
@@ -114,3 +162,22 @@ def fit_widths(ws: Worksheet, frame: pd.DataFrame, *, minimum: int = 9, maximum:
         else:
             width = max(width, 14)
         ws.column_dimensions[get_column_letter(i)].width = min(max(width, minimum), maximum)
+
+
+def write_table_workbook(sheets: Mapping[str, pd.DataFrame], path: Path, *,
+                         freeze: Mapping[str, str] | None = None) -> Path:
+    """A workbook of plain tables, one sheet per frame (header in row 1, filtered and sized), every text cell
+    stored as text (`put`); saved atomically with `save_workbook`. `freeze`: sheet -> top-left unfrozen cell."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, frame in sheets.items():
+        ws = book.create_sheet(title)
+        columns = [str(c) for c in frame.columns]
+        for i, name in enumerate(columns, start=1):
+            put(ws, 1, i, name)
+        for r, values in enumerate(frame.itertuples(index=False, name=None), start=2):
+            for i, value in enumerate(values, start=1):
+                put(ws, r, i, value)
+        style_header(ws, columns, freeze=(freeze or {}).get(title, "A2"))
+        fit_widths(ws, frame)
+    return save_workbook(book, path)

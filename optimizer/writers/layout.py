@@ -1,0 +1,60 @@
+"""What plan and sweep folders hold: a plan's files by format, its tables, their sheets in plan.xlsx and its chart
+files; a sweep's files.
+
+Shared by the writers, `capopt plot` (which reads a plan back) and the sweep, without loading openpyxl or matplotlib.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+PLAN_FORMATS = ("csv", "xlsx", "json")
+SUMMARY_JSON = "summary.json"
+PLAN_XLSX = "plan.xlsx"
+PLAN_JSON = "plan.json"
+PLAN_TABLES = ("site_periods", "miner_periods", "contract_periods", "period_totals", "shadow_prices")  # Plan.tables()
+PLAN_SHEETS = {  # the sheet of each plan table in plan.xlsx
+    "site_periods": "Plan",
+    "miner_periods": "ASICs",
+    "contract_periods": "Contracts",
+    "period_totals": "Cash flow",
+    "shadow_prices": "Shadow prices",
+}
+CHART_TABLES = ("site_periods", "period_totals", "shadow_prices")  # what the charts (and `capopt plot`) need
+CHART_COLUMNS = {  # table -> (text columns, number columns) the charts draw from
+    "site_periods": (("site", "period"), ("mining_installed_mw", "ai_ready_mw", "ai_under_construction_mw",
+                                          "ai_contract_mw", "ai_spot_mw")),
+    "period_totals": (("period",), ("mining_revenue_usd", "contract_revenue_usd", "spot_revenue_usd")),
+    "shadow_prices": (("constraint", "site", "period"), ("shadow_price", "shadow_price_in_period_usd")),
+}
+CHART_FILES = ("allocation_by_site.png", "revenue_mix.png", "shadow_prices.png")
+
+
+def check_formats(formats: Iterable[str]) -> list[str]:
+    """The formats in order, each once; ValueError naming any unknown one."""
+    chosen = list(dict.fromkeys(formats))
+    unknown = [f for f in chosen if f not in PLAN_FORMATS]
+    if unknown:
+        raise ValueError(f"unknown plan format(s) {', '.join(unknown)}: choose from {', '.join(PLAN_FORMATS)}")
+    return chosen
+
+
+def plan_file_names(formats: Iterable[str], plots: bool) -> list[str]:
+    """The files a plan written in `formats` (and with `plots`) consists of."""
+    chosen = check_formats(formats)
+    names = [SUMMARY_JSON]
+    if "csv" in chosen:
+        names += [f"{table}.csv" for table in PLAN_TABLES]
+    if "xlsx" in chosen:
+        names.append(PLAN_XLSX)
+    if "json" in chosen:
+        names.append(PLAN_JSON)
+    return names + (list(CHART_FILES) if plots else [])
+
+
+# a sweep's folder
+RESULTS_CSV = "results.csv"
+RESULTS_XLSX = "results.xlsx"
+META_JSON = "sweep.json"
+TORNADO_PNG = "tornado.png"
+HEATMAP_PNG = "heatmap.png"
+SWEEP_FILES = (RESULTS_CSV, RESULTS_XLSX, META_JSON, TORNADO_PNG, HEATMAP_PNG)
