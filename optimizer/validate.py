@@ -418,8 +418,6 @@ def _assemble(typed: dict[str, pd.DataFrame], checker: _Checker, raw: dict[str, 
     """Apply the defaults that depend on other tables and shape the typed frames for the model."""
     horizon = checker.horizon
     sites = typed["sites"].astype({"ai_lead_time_periods": int}).set_index("site", drop=False)
-    # A lead time beyond the horizon is the horizon's length: a build started in it is never ready in it.
-    sites["ai_lead_time_periods"] = sites["ai_lead_time_periods"].clip(upper=horizon.periods)
     sites["ai_max_mw"] = sites["ai_max_mw"].astype(float).fillna(np.inf)
     for c in sites.columns.drop(["site", "ai_lead_time_periods"]):
         sites[c] = sites[c].astype(float)

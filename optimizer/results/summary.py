@@ -7,6 +7,7 @@ was computed; the other sections follow under their own keys.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 
@@ -155,4 +156,15 @@ class Summary:
                     "solver_detail": self.solver.detail, "build_seconds": self.solver.build_seconds,
                     "handoff_seconds": self.solver.handoff_seconds, "solve_seconds": self.solver.solve_seconds,
                     "model_file": self.model_file})
-        return out
+        return _finite(out)
+
+
+def _finite(value: object) -> object:
+    """`value` with every non-finite float as None (null): strict JSON has no Infinity or NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value

@@ -56,6 +56,11 @@ def _bounds(values: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(values, dtype=np.float64)
 
 
+def relative_gap(objective_usd: float, best_bound_usd: float) -> float:
+    """|best bound - objective| / max(|objective|, 1 USD): HiGHS' relative gap, but finite when the objective is 0."""
+    return abs(best_bound_usd - objective_usd) / max(abs(objective_usd), 1.0)
+
+
 class HighsRun:
     """One LP or MILP held in HiGHS (maximised), solved, changed and solved again."""
 
@@ -115,8 +120,9 @@ class HighsRun:
                                handoff_seconds=self.handoff_seconds)
         has_solution = info.primal_solution_status == _FEASIBLE_SOLUTION
         if self.is_mip:
-            outcome.mip_gap = float(info.mip_gap) if has_solution else None
             outcome.best_bound_usd = float(info.mip_dual_bound)
+            if has_solution:
+                outcome.mip_gap = relative_gap(float(info.objective_function_value), outcome.best_bound_usd)
             if status == "time_limit" and has_solution:
                 outcome.status = "feasible"
         if outcome.status in ("optimal", "feasible") and has_solution:

@@ -33,9 +33,11 @@ def _status_line(s: Summary) -> str:
     kind = {1: "monthly", 3: "quarterly"}[h.months_per_period]
     status = s.status
     if s.whole is not None and s.whole.problem == "MILP":
-        gap = s.whole.mip_gap
-        status = (f"feasible, not proven optimal: gap {gap:.2%}, best bound {s.whole.best_bound_usd:,.0f} USD"
-                  if s.status == "feasible" else f"optimal (MILP, within a gap of {gap:.2%})")
+        gap, bound = s.whole.mip_gap, s.whole.best_bound_usd
+        gap_text = "gap not reported by the solver" if gap is None else f"gap {gap:.2%}"
+        bound_text = "" if bound is None else f", best bound {bound:,.0f} USD"
+        status = (f"feasible, not proven optimal: {gap_text}{bound_text}" if s.status == "feasible"
+                  else f"optimal (MILP, {gap_text if gap is None else f'within a gap of {gap:.2%}'})")
     elif s.whole is not None:
         status += " (LP relaxation: halls, lots and signatures may be fractional)"
     return (f"{s.name}: {status}; {h.periods} {kind} periods {h.first}..{h.last}, "
