@@ -982,7 +982,7 @@ def reference_solve(tables, *, start, periods, months_per_period=1, discount_rat
         cvar=cvar_of(list(npvs.values()), list(probs.values()), inp.alpha) if scen_model else None,
         hashprice={d.name: list(d.hashprice) for d in datas},
         hashprice_source={d.name: list(d.source) for d in datas},
-        integer=inp.integer and not relax, scenario_model=scen_model,
+        integer=any(P.integ) and not relax, scenario_model=scen_model,
         weight=weight, alpha=inp.alpha, _program=P, _copies=copies, _relax=relax,
     )
 
