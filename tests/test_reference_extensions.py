@@ -36,6 +36,7 @@ from reference_lp import (  # noqa: E402
     reference_solve,
     reference_value_of_information,
     unique_tol,
+    window_tol,
 )
 from strategies import cases, extended_cases  # noqa: E402
 
@@ -195,6 +196,52 @@ def test_asic_lots():
     assert plan.npv_usd == pytest.approx(110_160.0, abs=1e-3)
     relaxed = optimizer.solve(_case(tables, start="2025-01", periods=1), relax=True)
     assert relaxed.npv_usd == pytest.approx(122_400.0, abs=1e-3)
+
+
+def test_hall_larger_than_the_ceiling_just_cannot_be_built():
+    """MODEL.md A: build_a = ai_block_mw * nb with nb an integer >= 0, so a 4 MW hall at a
+    site whose ai_max_mw is 3 leaves nb = 0: the site builds no AI, which is a plan, not
+    bad input (MODEL.md lists the extensions' input errors; this is not one of them).
+    10 MW of ASICs at 25 J/TH (400 PH/s), 50 USD/PH/day, energy free, 31 days: 620,000;
+    the spot market (5 MW at 100 USD/kW-month) cannot be served."""
+    tables = dict(
+        sites=_site(ai_block_mw=4.0, ai_max_mw=3.0), miners=_miner(),
+        fleet=pd.DataFrame([dict(site="A", model="X", installed_mw=10.0)]),
+        periods=_periods(["2025-01"], hashprice_usd_per_ph_day=50.0,
+                         ai_spot_price_usd_per_kw_month=100.0, ai_spot_max_mw=5.0),
+    )
+    plan, ref = _solve_both(tables, start="2025-01", periods=1)
+    assert ref.objective == pytest.approx(620_000.0, abs=1e-3)
+    assert plan.npv_usd == pytest.approx(620_000.0, abs=1e-3)
+
+
+def test_optimal_milp_reports_a_gap_within_the_requested_gap():
+    """An optional contract not worth signing (0.7 MW would need a 6.36 M USD/MW build):
+    the optimum is 0 (nothing done).  A plan reported "optimal" is proven within mip_gap
+    (MODEL.md A), so the gap it reports is at most the one asked for, also when the
+    objective is 0 -- and a number summary.json can hold (JSON has no Infinity)."""
+    tables = dict(
+        sites=pd.DataFrame([dict(site="S1", grid_mw=57.0, floor_sqft=109_318.0,
+                                 energy_price_usd_per_mwh=61.26, mining_opex_usd_per_mw_month=1451.0,
+                                 ai_sqft_per_mw=6748.0, ai_capex_usd_per_mw=6_357_848.0,
+                                 ai_opex_usd_per_mw_month=20_660.0)]),
+        miners=pd.DataFrame([dict(model="M1", efficiency_j_per_th=15.4, sqft_per_mw=1076.0,
+                                  price_usd_per_th=7.17)]),
+        contracts=pd.DataFrame([dict(contract="C3", site="S1", start="2024-02", end="2024-05", mw=0.7,
+                                     price_usd_per_kw_month=100.0, optional=True)]),
+        periods=pd.DataFrame([dict(period="2024-02", hashprice_usd_per_ph_day=72.76,
+                                   capex_budget_usd=7_006_408.0),
+                              dict(period="2024-05", hashprice_usd_per_ph_day=44.12,
+                                   capex_budget_usd=18_981_927.0)]),
+    )
+    horizon = dict(start="2024-02", periods=2, months_per_period=3)
+    assert reference_solve(_copy(tables), **horizon).objective == pytest.approx(0.0, abs=1e-3)
+    for gap in (0.0, 1e-4):
+        plan = optimizer.solve(optimizer.Case.from_tables(_copy(tables), mip_gap=gap, **horizon))
+        s = _summary(plan)
+        assert s["status"] == "optimal"
+        assert s["objective_usd"] == pytest.approx(0.0, abs=1e-3)
+        assert math.isfinite(s["mip_gap"]) and s["mip_gap"] <= max(gap, 1e-6), s["mip_gap"]
 
 
 # --------------------------------------------------------------------------- (a) B: fundamentals
@@ -479,7 +526,7 @@ def _reference_or_input_error(tables, options, **kw):
         return "input error"
 
 
-@settings(max_examples=_examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(extended_cases())
 def test_deterministic_extensions_agree(case):
     """A and B without scenarios: objective (= NPV), hashprice per period and its
@@ -518,7 +565,7 @@ def test_deterministic_extensions_agree(case):
                 assert relaxed.objective >= ref.objective - 1e-6 * abs(ref.objective) - 1e-3
 
 
-@settings(max_examples=_examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(extended_cases(scenarios=True))
 def test_scenario_model_agrees(case):
     """C (with A and B now and then): the objective always; expected NPV, CVaR and NPV
@@ -569,13 +616,14 @@ def test_scenario_model_agrees(case):
         assert _close(s["expected_npv_usd"], ref.expected_npv), (s["expected_npv_usd"], ref.expected_npv)
     # CVaR: a function of the NPVs; or, with 0 < w, fixed by the objective and E
     unique_c = unique_npvs or w8 == 1.0 or (
-        unique_e and w8 > 0 and ((1 - w8) * (hi - lo) + 2e-3) / w8 <= unique_tol(ref.cvar))
+        unique_e and w8 > 0
+        and (window_tol(ref.objective) + (1 - w8) * (hi - lo)) / w8 <= unique_tol(ref.cvar))
     if unique_c:
         assert _close(s["cvar_usd"], ref.cvar), (s["cvar_usd"], ref.cvar)
     event(f"unique: npvs={unique_npvs} expected={unique_e} cvar={unique_c}")
 
 
-@settings(max_examples=_examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(extended_cases(scenarios=True))
 def test_value_of_information_agrees(case):
     """EVPI always (it is unique); VSS where the mean-value plan's commitments are
@@ -612,7 +660,7 @@ def test_value_of_information_agrees(case):
         assert _close_diff(voi.vss_usd, ref.vss, ref.expected_npv, ref.eev), (voi.vss_usd, ref.vss)
 
 
-@settings(max_examples=_examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(extended_cases())
 def test_default_mip_gap_stops_within_its_gap(case):
     """With the default mip_gap (1e-4) a MILP's plan is within 1e-4 of the optimum and
@@ -643,7 +691,7 @@ def _scenario_alone(tables: dict, name: str) -> dict:
     return one
 
 
-@settings(max_examples=_examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(extended_cases(scenarios=True))
 def test_evpi_from_the_products_own_solves(case):
     """EVPI from the product's solves (each scenario alone, and the risk-neutral model)
@@ -669,7 +717,7 @@ def test_evpi_from_the_products_own_solves(case):
     assert _close_diff(ws - e_star, ref.evpi, ws, e_star), (ws - e_star, ref.evpi)
 
 
-@settings(max_examples=_examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(extended_cases(scenarios=True))
 def test_reference_value_of_information_is_consistent(case):
     """The reference's own EVPI and VSS: both >= 0; the mean-value plan's EEV is at most
