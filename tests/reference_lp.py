@@ -338,6 +338,8 @@ def reference_npv(
 # where it is used):
 #  R1  halving_months is taken in date order; an explicit empty list means "no
 #      further halving" (3.125 BTC from 2024-05 on), None means the default list.
+#      A listed month at or before 2024-05 is left open by MODEL.md (the product
+#      refuses it as bad input; the strategies do not draw it).
 #  R2  block_subsidy_btc given in a periods row is the period's subsidy as it is
 #      (not averaged over months: it is one number for the period).
 #  R3  A scenario row that gives a fundamental derives its hashprice from the
@@ -359,6 +361,15 @@ def reference_npv(
 #      on its own with the mean-value plan's committed decisions fixed.
 #  R8  EVPI/VSS are differences of large figures; they are compared within
 #      1e-6 of the larger of the figures they are the difference of.
+#  R9  The hashprice source of a scenario and period: "given" for the scenario
+#      row's own hashprice, "derived" from the row's fundamentals, else the
+#      periods row's source.
+#  R10 value_of_information on a scenario model with no feasible plan raises
+#      NoPlanError, as solve does.
+#  R11 "A model with any of these inputs is a MILP": the reference treats a
+#      model as a MILP when it has an integer variable (a lot_mw on a model that
+#      cannot be bought, or optional = false everywhere, adds none), and asks
+#      for mip_gap / best_bound_usd only then.
 
 from dataclasses import dataclass, field  # noqa: E402
 

@@ -314,7 +314,7 @@ def _month_index_of(label: str) -> int:
     return y * 12 + m - 1
 
 
-def _add_scenarios(draw, tables: dict, labels: list[str]) -> dict | None:
+def _add_scenarios(draw, tables: dict, labels: list[str], mpp: int = 1) -> dict | None:
     """C: 2-4 scenarios with scenario_periods rows; returns the model file's
     ``scenarios:`` mapping (None: key absent, READING R4 in reference_lp)."""
     n = draw(st.integers(2, 4))
@@ -323,10 +323,19 @@ def _add_scenarios(draw, tables: dict, labels: list[str]) -> dict | None:
     parts = [b - a for a, b in zip([0] + cuts, cuts + [20])]
     tables["scenarios"] = pd.DataFrame(dict(scenario=names, probability=[k / 20 for k in parts]))
     periods = tables["periods"]
+    # "hedge": every scenario row sets the spot market, open wide in some scenarios
+    # and shut in others, so what is committed before the market is known matters
+    # (the mean-value plan then differs from the stochastic one: VSS > 0)
+    hedge = draw(st.booleans())
+    if hedge:  # AI capex of the order of the spot revenue over the horizon: a close call
+        sites = tables["sites"].copy()
+        k = draw(st.sampled_from([0.1, 0.2, 0.35, 0.5]))
+        sites["ai_capex_usd_per_mw"] = round(k * 185_000 * mpp * len(labels))
+        tables["sites"] = sites
     rows = []
     for w in names:
         for t, lab in enumerate(labels):
-            if draw(st.integers(0, 2)) == 0:
+            if not hedge and draw(st.integers(0, 2)) == 0:
                 continue  # a missing row takes the periods table's values
             row = dict(scenario=w, period=lab)
             kind = draw(st.sampled_from(["none", "hashprice", "fundamentals"]))
@@ -340,8 +349,12 @@ def _add_scenarios(draw, tables: dict, labels: list[str]) -> dict | None:
                     keep = draw(st.lists(st.sampled_from(sorted(fund)), min_size=1, unique=True))
                     fund = {k: fund[k] for k in keep}
                 row.update(fund)
-            row["ai_spot_price_usd_per_kw_month"] = _val(draw, 0, 250, blank_p=True)
-            row["ai_spot_max_mw"] = _val(draw, 0, 30, ndigits=1, blank_p=True)
+            if hedge:
+                row["ai_spot_price_usd_per_kw_month"] = _val(draw, 120, 250)
+                row["ai_spot_max_mw"] = draw(st.sampled_from([0.0, 0.0, 5.0, 12.5, 30.0]))
+            else:
+                row["ai_spot_price_usd_per_kw_month"] = _val(draw, 0, 250, blank_p=True)
+                row["ai_spot_max_mw"] = _val(draw, 0, 30, ndigits=1, blank_p=True)
             row["energy_price_factor"] = _val(draw, 0.5, 1.6, ndigits=3, blank_p=True)
             rows.append(row)
     cols = ["scenario", "period", "hashprice_usd_per_ph_day", "btc_price_usd", "network_hashrate_eh_s",
@@ -355,7 +368,9 @@ def _add_scenarios(draw, tables: dict, labels: list[str]) -> dict | None:
     if draw(st.integers(0, 7)) == 0:
         return None
     spec = {}
-    if draw(st.integers(0, 2)) > 0:
+    if hedge and draw(st.booleans()):
+        spec["commit_through"] = labels[-1]  # two stages: all investment now
+    elif draw(st.integers(0, 2)) > 0:
         spec["commit_through"] = draw(st.sampled_from(labels))
     if draw(st.integers(0, 2)) > 0:
         risk = {}
@@ -399,7 +414,7 @@ def extended_cases(draw, scenarios: bool = False, max_periods: int | None = None
         if options["halving_months"] is None:
             del options["halving_months"]
     if scenarios:
-        spec = _add_scenarios(draw, tables, labels)
+        spec = _add_scenarios(draw, tables, labels, horizon["months_per_period"])
         if spec is not None:
             options["scenarios"] = spec
     return tables, options
