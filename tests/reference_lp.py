@@ -489,11 +489,6 @@ class _Inputs:
     alpha: float
     weight: float
 
-    @property
-    def integer(self) -> bool:
-        return (any(b is not None for b in self.block) or any(x is not None for x in self.lot)
-                or any(self.optional.values()))
-
 
 def _opt_num(row: dict | None, col: str):
     if row is None or _blank(row.get(col)):
