@@ -360,8 +360,8 @@ def _check_blocks_fit(checker: _Checker, raw: RawTable, sites: pd.DataFrame) -> 
     """A hall may not be larger than the site's AI ceiling."""
     for i, (block, ceiling) in enumerate(zip(sites["ai_block_mw"], sites["ai_max_mw"])):
         if block is not None and ceiling is not None and pd.notna(block) and pd.notna(ceiling) and block > ceiling:
-            checker.add(raw, f"a hall of {_number(block)} MW is larger than the site's ai_max_mw of "
-                             f"{_number(ceiling)} MW, so no hall could ever be built", i, "ai_block_mw")
+            checker.add(raw, f"a hall of {number_text(block)} MW is larger than the site's ai_max_mw of "
+                             f"{number_text(ceiling)} MW, so no hall could ever be built", i, "ai_block_mw")
 
 
 def _blank_cells(raw: RawTable, column: str) -> np.ndarray:
