@@ -19,6 +19,7 @@ from .plan import PLAN_TABLES, Plan, economics, plan_summary, plan_tables
 from .summary import Economics, ScenarioOutcomes, TerminalValueInfo
 
 _DECISIONS = {"build_a": "start AI build", "buy_m": "buy ASICs", "ret_m": "retire ASICs"}
+SCENARIO_TABLES = ("committed", "scenario_years")  # a scenario plan's tables besides the plan tables
 
 
 def committed_decisions(model: ScenarioModel, col_value: np.ndarray) -> pd.DataFrame:
@@ -126,7 +127,7 @@ def read_scenario_plan(model: ScenarioModel, outcome: SolveOutcome) -> Plan:
     )
     summary.size = dataclasses.replace(summary.size, scenarios=len(model.members))
     summary.solver = dataclasses.replace(summary.solver, build_seconds=round(model.build_seconds, 4))
-    extra = {"committed": committed, "scenario_years": _scenario_years(model, figures)}
+    extra = dict(zip(SCENARIO_TABLES, (committed, _scenario_years(model, figures))))
     return Plan(model.case.name, outcome.status, expected, frames["site_periods"], frames["miner_periods"],
                 frames["contract_periods"], frames["period_totals"], frames["shadow_prices"], None, summary,
                 model.case, figures[0], extra)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..results.plan import PLAN_TABLES
+from ..results.scenario_plan import SCENARIO_TABLES
+
 PLAN_FORMATS = ("csv", "xlsx", "json")
 SUMMARY_JSON = "summary.json"
 PLAN_XLSX = "plan.xlsx"
 PLAN_JSON = "plan.json"
-PLAN_TABLES = ("site_periods", "miner_periods", "contract_periods", "period_totals", "shadow_prices")  # Plan.tables()
 PLAN_SHEETS = {  # the sheet of each plan table in plan.xlsx
     "site_periods": "Plan",
     "miner_periods": "ASICs",
@@ -38,12 +40,12 @@ def check_formats(formats: Iterable[str]) -> list[str]:
     return chosen
 
 
-def plan_file_names(formats: Iterable[str], plots: bool) -> list[str]:
-    """The files a plan written in `formats` (and with `plots`) consists of."""
+def plan_file_names(formats: Iterable[str], plots: bool, scenarios: bool = False) -> list[str]:
+    """The files a plan written in `formats` (and with `plots`) consists of; a scenario plan has more tables."""
     chosen = check_formats(formats)
     names = [SUMMARY_JSON]
     if "csv" in chosen:
-        names += [f"{table}.csv" for table in PLAN_TABLES]
+        names += [f"{table}.csv" for table in PLAN_TABLES + (SCENARIO_TABLES if scenarios else ())]
     if "xlsx" in chosen:
         names.append(PLAN_XLSX)
     if "json" in chosen:

@@ -48,10 +48,10 @@ def _json_records(frame: pd.DataFrame) -> list[dict]:
 
 
 def check_plan_folder(out_dir: Path | str, formats: Iterable[str] = ("csv",), *, plots: bool = False,
-                      force: bool = False) -> None:
-    """`OutputError` (one line) if a plan cannot be written to `out_dir` without touching a file capopt did not
-    write; run it before solving, so a doomed run stops at once."""
-    OutputFolder(out_dir, PLAN_OWNER, force=force).check(plan_file_names(formats, plots))
+                      force: bool = False, scenarios: bool = False) -> None:
+    """`OutputError` (one line) if a plan (a scenario plan, with `scenarios`) cannot be written to `out_dir` without
+    touching a file capopt did not write; run it before solving, so a doomed run stops at once."""
+    OutputFolder(out_dir, PLAN_OWNER, force=force).check(plan_file_names(formats, plots, scenarios))
 
 
 def write_plan(plan: Plan, out_dir: Path | str, formats: Iterable[str] = ("csv",), *, plots: bool = False,

@@ -152,8 +152,10 @@ def _whole_lines(s: Summary) -> list[str]:
             worth = "; --explain-decisions shows what it adds"
         elif detail["npv_added_usd"] is None:
             worth = f"; the other choice has no plan ({detail['flipped_plan']})"
-        else:
+        elif detail["npv_added_usd"] >= 0:
             worth = f"; signing it adds {detail['npv_added_usd']:,.0f} USD to the objective"
+        else:
+            worth = f"; signing it would lower the objective by {-detail['npv_added_usd']:,.0f} USD"
         lines.append(f"  {words} optional contract {contract['contract']}{worth}")
     if whole.lp_relaxation_objective_usd is not None:
         lumps = whole.lp_relaxation_objective_usd - s.objective_usd
