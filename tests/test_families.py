@@ -677,3 +677,21 @@ def test_infeasible_hard_contract_without_capacity():
         optimizer.solve(case)
     assert info.value.status == "infeasible"
     assert isinstance(info.value.explanation, str) and info.value.explanation
+    assert "lead time 1 periods" in info.value.explanation and "contract C (tranche 1) at site A" in info.value.explanation
+
+
+def test_infeasible_because_two_sites_share_one_budget():
+    """Two sites each owe a hard 10 MW tranche from May; AI costs 100,000 USD/MW with lead time 1, so both must be
+    started in April, but April's budget (1,500,000) pays for 15 MW, not 20. Each site alone could afford its 10 MW,
+    so no single limit of one site explains it: lifting the budget does."""
+    tbl = tables(
+        sites=[site("A", ai_capex_usd_per_mw=100_000.0, ai_lead_time_periods=1),
+               site("B", ai_capex_usd_per_mw=100_000.0, ai_lead_time_periods=1)],
+        contracts=[{**_contract(10.0, 100.0, start="2027-05", end="2027-05"), "contract": name, "site": name}
+                   for name in ("A", "B")],
+        periods=_periods([0.0, 0.0], capex_budget_usd=[1_500_000.0, 0.0]),
+    )
+    with pytest.raises(optimizer.NoPlanError) as info:
+        optimizer.solve(optimizer.Case.from_tables(tbl, start=START, periods=2))
+    assert "needs 10 MW in 2027-05" in info.value.explanation
+    assert "it could be met with a larger capex budget" in info.value.explanation

@@ -114,6 +114,10 @@ def sweep(model_file: str, varies: tuple[str, ...], scenario_file: str | None, s
     statuses = ", ".join(f"{n} {status}" for status, n in result.statuses.most_common()) or "none"
     click.echo(f"{case.name}: {result.total} scenarios; {result.solved} solved in {result.seconds:.1f} s "
                f"({result.scenarios_per_second:.1f}/s), {result.skipped} already done; status: {statuses}")
+    no_plan = sum(n for status, n in result.statuses.items() if status != "optimal")
+    if no_plan:
+        click.echo(f"{no_plan} of {result.solved} scenarios solved now have no plan; the column 'why' of "
+                   f"results.csv says what stops each")
     if result.files:
         click.echo(f"results: {', '.join(str(p) for p in result.files)}")
     if result.problem:

@@ -99,6 +99,7 @@ class LinearProgram:
     _row_upper: list[np.ndarray] = field(default_factory=list)
     _entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     _fixed: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    _freed: list[np.ndarray] = field(default_factory=list)
     cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
     blocks: dict[str, VariableBlock] = field(default_factory=dict)
     row_blocks: dict[str, RowBlock] = field(default_factory=dict)
@@ -150,6 +151,10 @@ class LinearProgram:
         """Add matrix entries to existing rows (e.g. slack columns of an elastic re-solve)."""
         self._entries.append((np.asarray(rows, np.int64), np.asarray(columns, np.int64), np.asarray(values, float)))
 
+    def free_rows(self, rows: np.ndarray) -> None:
+        """Lift rows' bounds (-inf <= row <= inf), e.g. to see whether a limit is what leaves no plan."""
+        self._freed.append(np.asarray(rows, np.int64))
+
     def fix_columns(self, columns: np.ndarray, values: np.ndarray) -> None:
         """Fix columns at values (lower = upper), e.g. decisions taken by another plan."""
         self._fixed.append((np.asarray(columns, np.int64), np.asarray(values, float)))
@@ -175,11 +180,17 @@ class LinearProgram:
 
     @property
     def row_lower(self) -> np.ndarray:
-        return _concat(self._row_lower)
+        lower = _concat(self._row_lower)
+        for rows in self._freed:
+            lower[rows] = -INF
+        return lower
 
     @property
     def row_upper(self) -> np.ndarray:
-        return _concat(self._row_upper)
+        upper = _concat(self._row_upper)
+        for rows in self._freed:
+            upper[rows] = INF
+        return upper
 
     @property
     def is_mip(self) -> bool:

@@ -2,7 +2,8 @@
 
 For an infeasible model: first the limits that fail at the horizon's start whatever the plan (AI installed above
 the site's ceiling or floor), then an elastic re-solve in which hard contract deliveries may fall short, which
-finds the tranches and periods that cannot be served and the limits that stop them.
+finds the tranches and periods that cannot be served; what stops them is a limit that alone caps the site below
+the commitment, else the limits which, lifted one at a time in further elastic re-solves, let it be met.
 """
 from __future__ import annotations
 
@@ -11,16 +12,6 @@ import numpy as np
 from ..model import CapacityModel, build_model
 from .highs import solve_highs
 from .outcome import SolveOutcome
-
-_LIMIT_WORDS = {
-    "ai_stock": "lead time",
-    "ai_ceiling": "AI ceiling (ai_max_mw)",
-    "floor_space": "floor space",
-    "power": "grid power",
-    "capex_budget": "capex budget",
-    "whole_blocks": "whole AI halls (ai_block_mw)",
-}
-
 
 def explain_no_plan(model: CapacityModel, outcome: SolveOutcome) -> str:
     """A planner-readable reason for a solve without a plan."""
@@ -82,63 +73,87 @@ def _single_limits(model: CapacityModel, s: int, t: int) -> list[tuple[float, st
     return bounds
 
 
-def _binding_limits(model: CapacityModel, row_dual: np.ndarray | None, s: int, t: int) -> list[str]:
-    """Families whose rows at site s up to period t (or the budget) carry a dual in the elastic solve."""
-    if row_dual is None:
-        return []
-    found = []
-    for family, words in _LIMIT_WORDS.items():
-        block = model.constraints.get(family)
-        if block is None or not len(block):
+# Limits an elastic re-solve can lift one at a time, with how the explanation names them.
+_LIFTABLE = {
+    "capex_budget": "a larger capex budget",
+    "floor_space": "more floor space",
+    "power": "more grid power",
+    "ai_ceiling": "a higher AI ceiling (ai_max_mw)",
+}
+_WHOLE = "halls and lots of any size (not whole ones of ai_block_mw, lot_mw)"
+
+
+def _elastic(model: CapacityModel, hard: np.ndarray, *, lift: str | None = None,
+             fractional: bool = False) -> np.ndarray | None:
+    """MW short of each hard tranche in each period [C, T] in the plan that falls least short of the hard
+    commitments, with limit family `lift` lifted or halls and lots `fractional`; None if even that has no plan."""
+    elastic = build_model(model.case, model.data)
+    contracts = elastic.constraints["contracts"]
+    mask = (contracts.rows >= 0) & hard[:, None]
+    lp = elastic.lp
+    deficit = lp.add_variables("deficit", ("tranche", "period"), mask)
+    lp.add_entries(contracts.rows[mask], deficit.columns[mask], np.ones(int(mask.sum())))
+    if lift is not None and lift in elastic.constraints:
+        lp.free_rows(elastic.constraints[lift].row_indexes)
+    lp.cost = np.zeros(lp.n_columns)
+    lp.cost[deficit.columns[mask]] = -1.0  # maximise -(MW short of hard commitments)
+    outcome = solve_highs(lp, time_limit_s=model.case.solver.time_limit_s, mip_gap=model.case.solver.mip_gap,
+                          relax=fractional)
+    return deficit.values(outcome.col_value) if outcome.has_plan else None  # type: ignore[arg-type]
+
+
+def _what_lifts(model: CapacityModel, hard: np.ndarray, short: np.ndarray) -> dict[int, list[str]]:
+    """For each short tranche, the limits that, lifted alone, let it be met in full."""
+    lifted: dict[int, list[str]] = {int(c): [] for c in np.flatnonzero((short > 1e-6).any(axis=1))}
+    trials = [(family, words, False) for family, words in _LIFTABLE.items() if family in model.constraints]
+    if model.lp.is_mip:
+        trials.append((None, _WHOLE, True))
+    for family, words, fractional in trials:
+        remaining = _elastic(model, hard, lift=family, fractional=fractional)
+        if remaining is None:
             continue
-        index, duals = block.present, block.values(row_dual)
-        at_site = index[:, 0] == s if block.dims[0] == "site" else np.ones(len(index), bool)
-        if np.any(at_site & (index[:, -1] <= t) & (np.abs(duals) > 1e-9)):
-            found.append(words)
-    return found
+        for c in lifted:
+            if not (remaining[c] > 1e-6).any():
+                lifted[c].append(words)
+    return lifted
 
 
 def explain_infeasible(model: CapacityModel) -> str:
-    """Name the hard commitments that cannot be met and the limits that conflict with them."""
+    """Name the hard commitments that cannot be met, and what stops them: one limit that alone caps the site below
+    the commitment, else the limits whose lifting lets it be met."""
     start = _start_conflicts(model)
     if start:
         return "; ".join(start)
     d = model.data
     hard = np.isnan(d.tranche_penalty_usd_per_kw_month)
-    elastic = build_model(model.case, model.data)
-    contracts = elastic.constraints["contracts"]
-    mask = (contracts.rows >= 0) & hard[:, None]
-    if not mask.any():
+    if not (model.constraints["contracts"].rows[hard] >= 0).any():
         return "no plan meets every limit together, and no hard contract is involved"
-    lp = elastic.lp
-    deficit = lp.add_variables("deficit", ("tranche", "period"), mask)
-    lp.add_entries(contracts.rows[mask], deficit.columns[mask], np.ones(int(mask.sum())))
-    lp.cost = np.zeros(lp.n_columns)
-    lp.cost[deficit.columns[mask]] = -1.0  # maximise -(MW short of hard commitments)
-    outcome = solve_highs(lp, time_limit_s=model.case.solver.time_limit_s, mip_gap=model.case.solver.mip_gap)
-    if not outcome.has_plan:
+    short = _elastic(model, hard)
+    if short is None:
         return "no plan meets every hard commitment and limit together, even with contract deliveries relaxed"
-    short = deficit.values(outcome.col_value)  # type: ignore[arg-type]
-    delivered_by_tranche = elastic.variables.use_c.values(outcome.col_value)  # type: ignore[arg-type]
+    if not (short > 1e-6).any():
+        return "no plan meets every limit together, though every hard commitment could be met"
+    lifted = _what_lifts(model, hard, short)
     rows = d.inputs.contracts
     messages = []
-    for c in np.flatnonzero((short > 1e-6).any(axis=1)):
+    for c, lifts in lifted.items():
         periods = np.flatnonzero(short[c] > 1e-6)
         t, s = int(periods[0]), int(d.tranche_site[c])
         row = rows.iloc[c]
         at_site = d.tranche_site == s
-        delivered = float(delivered_by_tranche[at_site, t].sum())
         needed = float(d.tranche_mw[at_site & hard & (d.tranche_start_t <= t) & (d.tranche_end_t >= t)].sum())
-        label = d.horizon.labels[t]
+        most = needed - float(short[at_site, t].sum())
         limits = [text for bound, text in sorted(_single_limits(model, s, t)) if bound < needed - 1e-6]
-        binding = _binding_limits(elastic, outcome.row_dual, s, t) or ["the limits together"]
-        why = limits[0] if limits else "limited by " + ", ".join(binding)
-        span = label if len(periods) == 1 else f"{label} (and {len(periods) - 1} later period(s))"
+        if limits:
+            why = limits[0]
+        elif lifts:
+            why = f"it could be met with {' or with '.join(lifts)}"
+        else:
+            why = "no single limit is to blame: it takes several of floor space, grid power, budget, lead time and " \
+                  "the AI ceiling together"
+        span = d.horizon.labels[t] if len(periods) == 1 else f"{d.horizon.labels[t]} (and {len(periods) - 1} " \
+                                                             "later period(s))"
         others = f" (with the other hard commitments there, {needed:g} MW)" if needed > row.mw + 1e-9 else ""
         messages.append(f"contract {row.contract} (tranche {row.tranche}) at site {d.site_names[s]} needs {row.mw:g} "
-                        f"MW in {span}{others}; at most {delivered:.1f} MW of AI can be delivered there then: {why}")
-    if not messages and model.lp.is_mip:
-        return ("every hard commitment can be met with fractional halls or lots, but not with whole ones "
-                "(ai_block_mw, lot_mw) together with the other limits; try smaller blocks or --relax to see the "
-                "fractional plan")
-    return "; ".join(messages) or "no plan meets every hard commitment and limit together"
+                        f"MW in {span}{others}; at most {most:.1f} MW of AI can be delivered there then: {why}")
+    return "; ".join(messages)

@@ -2,7 +2,7 @@
 
 Result columns, in order (Y = each calendar year of the horizon, SITE = each site):
 
-    scenario_id, scenario, <parameter keys>, status, npv_usd, crossover_period,
+    scenario_id, scenario, <parameter keys>, status, why (without a plan: what stops it), npv_usd, crossover_period,
     ai_ready_mw_Y            mean over the year's periods of AI IT MW ready, all sites
     mining_installed_mw_Y    mean over the year's periods of ASIC IT MW installed, all sites
     power_value_usd_per_mw_SITE     PV of one more facility MW at SITE in every period (sum of power duals)
@@ -22,7 +22,7 @@ from ..results.figures import PlanFigures
 from .live import Solution
 
 FIXED_COLUMNS = ("scenario_id", "scenario")
-STATUS_COLUMNS = ("status", "npv_usd", "crossover_period")
+STATUS_COLUMNS = ("status", "why", "npv_usd", "crossover_period")
 TAIL_COLUMNS = ("iterations", "seconds", "detail")
 
 SITE_PERIOD_METRICS: dict[str, Callable[[PlanFigures], np.ndarray]] = {
@@ -60,8 +60,9 @@ def result_columns(case: Case, keys: Sequence[str]) -> list[str]:
 
 def result_figures(s: Solution) -> dict[str, object]:
     """The figures of one solved scenario (status to detail columns); blank (None) where there is no plan."""
-    row: dict[str, object] = {"status": s.status, "iterations": s.iterations,
-                              "seconds": round(s.seconds, 6), "detail": s.detail.replace("\n", " ")}
+    row: dict[str, object] = {"status": s.status, "why": s.why.replace("\n", " ") or None,
+                              "iterations": s.iterations, "seconds": round(s.seconds, 6),
+                              "detail": s.detail.replace("\n", " ")}
     f = s.figures
     if f is None:
         return row

@@ -32,6 +32,7 @@ from ..model.expressions import capex_coefficients
 from ..model.objective import npv_costs, objective_parts
 from ..model.variables import variable_masks
 from ..results.figures import PlanFigures, read_figures
+from ..solvers.diagnose import explain_no_plan
 from ..solvers.highs import HighsRun
 from .params import apply_scenario
 
@@ -48,7 +49,8 @@ def structure_key(d: ModelData) -> bytes:
 
 @dataclass
 class Solution:
-    """One scenario's result: status, NPV and, with a plan, its figures (read by the one solution reader)."""
+    """One scenario's result: status, NPV and, with a plan, its figures (read by the one solution reader); without
+    one, `why` says in the planner's terms what stops it (as `capopt solve` does)."""
 
     status: str
     detail: str
@@ -56,6 +58,7 @@ class Solution:
     iterations: int
     seconds: float
     figures: PlanFigures | None
+    why: str = ""
 
 
 class LiveModel:
@@ -128,10 +131,11 @@ class LiveModel:
         seconds = time.perf_counter() - started + (self._seconds if self._first else 0.0)
         self._first = False
         iterations = int(self.run.highs.getInfo().simplex_iteration_count)
-        if not outcome.has_plan:
-            return Solution(outcome.status, outcome.detail, float("nan"), iterations, seconds, None)
-        self._last = outcome.col_value
         view = dataclasses.replace(self.model, case=case, data=d, cash_flows=parts)
+        if not outcome.has_plan:
+            return Solution(outcome.status, outcome.detail, float("nan"), iterations, seconds, None,
+                            explain_no_plan(view, outcome))
+        self._last = outcome.col_value
         figures = read_figures(view, outcome.col_value, outcome.row_dual)  # type: ignore[arg-type]
         return Solution(outcome.status, outcome.detail, figures.npv_usd, iterations, seconds, figures)
 

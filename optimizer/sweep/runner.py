@@ -268,6 +268,7 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
             raise SpecError(f"scenario {number}: {exc}") from None
         numbered.append((number, params))
     keys = list(dict.fromkeys(k for _, params in numbered for k in params))
+    base = next((params for _, params in numbered if _is_base(params)), None)
     fingerprint = case_fingerprint(case)
     meta = {"case": case.name, "model_file": case.source, "case_fingerprint": fingerprint, "parameters": keys,
             "scenarios": len(numbered), **(about or {})}
@@ -290,6 +291,9 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
         try:
             if progress:
                 progress(0, len(todo))
+            # the case as given, for the charts: a scenario of the sweep, else solved first (in this process, which
+            # also warms the live model when the sweep runs here)
+            base_row = None if base is not None else solve_chunk(fingerprint, case, [(-1, {})])[0]
             if executor == "dask":
                 result.interrupted, result.problem = _run_dask(fingerprint, case, todo, scheduler, workers,
                                                                chunk_size, handle)
@@ -305,15 +309,22 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
         at_status = store.columns.index("status")
         result.failed = sum(row[at_status] not in FINAL_STATUSES for row in rows)
         try:
-            result.files = write_outputs(case, folder, keys, meta)
+            result.files = write_outputs(folder, keys, meta, base_row, base)
         except KeyboardInterrupt:  # results.csv is complete; only the xlsx and charts are skipped
             result.interrupted = True
             result.files = [folder.path / RESULTS_CSV]
     return result
 
 
-def write_outputs(case: Case, folder: OutputFolder, keys: Sequence[str], meta: Mapping[str, object]) -> list[Path]:
-    """results.xlsx and the charts from the rows in results.csv (after a run, finished or not)."""
+def _is_base(params: Mapping[str, float]) -> bool:
+    """True for the case as given: every parameter a multiplier of 1."""
+    return all(not parse_key(key).absolute and value == 1.0 for key, value in params.items())
+
+
+def write_outputs(folder: OutputFolder, keys: Sequence[str], meta: Mapping[str, object],
+                  base_row: Mapping[str, object] | None, base: Mapping[str, float] | None) -> list[Path]:
+    """results.xlsx and the charts from the rows in results.csv (after a run, finished or not); the base NPV comes
+    from `base_row` (solved before the sweep) or from the sweep's own row of the base scenario `base`."""
     frame = read_results(folder.path)
     files = [folder.path / RESULTS_CSV]
     if len(frame):
@@ -321,7 +332,11 @@ def write_outputs(case: Case, folder: OutputFolder, keys: Sequence[str], meta: M
         # matplotlib: loaded only when a sweep draws its charts
         from ..writers.sweep_charts import write_sweep_charts
 
-        base = ScenarioSolver(case).solve({})
-        files += write_sweep_charts(frame, keys, folder, base.npv_usd if base.status == "optimal" else None,
+        if base_row is None and base is not None:
+            matches = frame[frame["scenario_id"] == scenario_id(base)]
+            base_row = matches.iloc[0].to_dict() if len(matches) else None
+        base_npv = (float(base_row["npv_usd"]) if base_row is not None and base_row["status"] == "optimal"
+                    else None)
+        files += write_sweep_charts(frame, keys, folder, base_npv,
                                     multipliers=[k for k in keys if not parse_key(k).absolute])
     return files

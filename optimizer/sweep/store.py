@@ -26,7 +26,7 @@ from .specs import SpecError
 
 FINAL_STATUSES = ("optimal", "infeasible", "unbounded")
 SWEEP_OWNER = "sweep"  # the owner of a sweep's files in its folder's manifest
-TEXT_COLUMNS = ("scenario_id", "status", "crossover_period", "detail")
+TEXT_COLUMNS = ("scenario_id", "status", "why", "crossover_period", "detail")
 
 
 def case_fingerprint(case: Case) -> str:
