@@ -114,3 +114,18 @@ def test_time_limit_is_never_reported_as_a_plan(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.startswith("no plan: time_limit: the solver stopped at its time limit")
     assert not (tmp_path / "plan").exists()
+
+
+def test_progress_eta_ignores_the_time_before_the_first_result(monkeypatch, capsys) -> None:
+    """60 s of model build, then 10 rows every 10 s: after 20 rows, 80 are left at 1 row/s: ETA 0:01:20."""
+    from optimizer.cli import common
+
+    clock = iter([60.0, 70.0, 80.0])
+    monkeypatch.setattr(common.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(common.sys.stderr, "isatty", lambda: True)
+    line = common.ProgressLine("sweep")
+    for done in (10, 20):
+        line(done, 100)
+    line(30, 100)
+    shown = capsys.readouterr().err
+    assert "20/100  ETA 0:01:20" in shown and "30/100  ETA 0:01:10" in shown

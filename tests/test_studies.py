@@ -203,3 +203,18 @@ def test_cbc_through_pulp_agrees_with_highs_from_arrays(case) -> None:
     assert cbc.summary.solver.name == "cbc"
     assert cbc.summary.objective_usd == pytest.approx(highs.summary.objective_usd, rel=1e-7)
     assert cbc.npv_usd == pytest.approx(highs.npv_usd, rel=1e-7)
+
+
+def test_breakeven_in_the_parameter_s_unit_and_its_plan(tmp_path: Path) -> None:
+    """The small case's hashprice is 40, 39.5 and 39 USD/PH/day (mean 39.5): a multiplier m reads as 39.5 m."""
+    model = write_csv_case(tmp_path / "case", small_tables())
+    base = optimizer.solve(optimizer.load(model)).npv_usd
+    result = _run("breakeven", model, "--param", "hashprice", "--decision", f"npv_usd>{base + 50_000:.0f}",
+                  "--low", "1", "--high", "3", "--plan", tmp_path / "at-breakeven")
+    assert result.exit_code == 0, result.output
+    line = next(text for text in result.output.splitlines() if text.strip().startswith("in USD/PH/day:"))
+    multiplier = float(result.output.split("(multiplier): ")[1].split()[0])
+    assert float(line.split(":")[1].split()[0].replace(",", "")) == pytest.approx(39.5 * multiplier, rel=1e-5)
+    assert "(the inputs: 39.5)" in line
+    summary = json.loads((tmp_path / "at-breakeven" / "summary.json").read_text())
+    assert summary["npv_usd"] > base + 50_000  # the high end of the bracket: the decision holds there

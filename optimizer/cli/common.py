@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -83,12 +84,58 @@ def writing(what: str) -> Iterator[None]:
         sys.exit(1)
 
 
+class ProgressLine:
+    """Progress on stderr (a terminal only): a bar, done / total and an ETA. The rate is measured from the first
+    result on, so the time spent building the model before it does not inflate the ETA."""
+
+    def __init__(self, label: str, width: int = 30):
+        self.label, self.width = label, width
+        self.shown = sys.stderr.isatty()
+        self.first: tuple[float, int] | None = None  # (time, done) of the first result
+        self.last_draw = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done and self.first is None:
+            self.first = (now, done)
+        if not self.shown or not total or (now - self.last_draw < 0.2 and done < total):
+            return
+        self.last_draw = now
+        eta = ""
+        if self.first is not None and done > self.first[1]:
+            rate = (done - self.first[1]) / max(now - self.first[0], 1e-9)
+            eta = f"  ETA {_clock((total - done) / rate)}"
+        filled = int(self.width * done / total)
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'-' * (self.width - filled)}] {done}/{total}{eta}   ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown and self.last_draw:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
 @contextlib.contextmanager
 def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr for `total` steps; yields the function to call with the steps just done."""
+    """A progress line on stderr for `total` steps; yields the function to call with the steps just done."""
     if not enabled or total == 0:
         yield lambda steps: None
         return
-    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True,
-                           width=30) as bar:
-        yield bar.update
+    line = ProgressLine(label)
+    done = 0
+
+    def advance(steps: int) -> None:
+        nonlocal done
+        done += steps
+        line(done, total)
+
+    line(0, total)
+    try:
+        yield advance
+    finally:
+        line.close()

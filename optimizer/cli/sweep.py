@@ -13,13 +13,15 @@ import click
 from ..errors import InputError
 from ..sweep.breakeven import NoBreakeven, find_breakeven, parse_decision
 from ..sweep.figures import result_columns
-from ..sweep.params import parse_key
+from ..results import solve as solve_case
+from ..sweep.params import GROUPS, apply_scenario, level, parse_key
+from ..writers.plan_files import check_plan_folder, write_plan
 from ..sweep.runner import run_sweep
 from ..sweep.specs import (SpecError, build_scenarios, is_future_set, parse_vary, read_future_set,
                            read_scenario_file)
 from ..files import slug
 from ..limits import MAX_SCENARIOS
-from .common import Number, fail_input, load_case, writing
+from .common import Number, ProgressLine, fail_input, load_case, writing
 
 _VARY_HELP = ("Parameter values: KEY=LOW:HIGH:N (grid), KEY=A,B,C (list), KEY=X, or KEY=LOW~HIGH (random, with "
               "--samples). KEY is GROUP (a multiplier) or set:GROUP (an absolute value), optionally with a window "
@@ -29,28 +31,6 @@ _VARY_HELP = ("Parameter values: KEY=LOW:HIGH:N (grid), KEY=A,B,C (list), KEY=X,
 
 def _unit(key: str) -> str:
     return "" if parse_key(key).absolute else " (multiplier)"
-
-
-class _ProgressBar:
-    """The sweep's progress on stderr: a click progress bar, opened when the sweep says how many it will solve."""
-
-    def __init__(self, label: str):
-        self.label = label
-        self.bar = None
-        self.shown = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None and total:
-            self.bar = click.progressbar(length=total, label=f"{self.label}: {total} scenarios", file=sys.stderr,
-                                         show_pos=True, show_eta=True, width=30)
-            self.bar.__enter__()
-        if self.bar is not None:
-            self.bar.update(done - self.shown)
-            self.shown = done
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
 
 
 @click.command()
@@ -82,7 +62,7 @@ def sweep(model_file: str, varies: tuple[str, ...], scenario_file: str | None, s
     """Solve MODEL_FILE under many what-if scenarios; one result row per scenario, appended as it finishes
     (exit 1 if some are left unsolved or ended in an error: run again with --resume)."""
     case = load_case(model_file)
-    bar = None if no_progress else _ProgressBar(case.name)
+    bar = None if no_progress else ProgressLine(f"{case.name}: scenarios")
     try:
         with writing("the sweep's results"):
             if resume and overwrite:
@@ -147,11 +127,16 @@ def sweep(model_file: str, varies: tuple[str, ...], scenario_file: str | None, s
               help="Width of the final bracket (default (high - low) / 10000; values have 12 significant digits, so "
                    "the bracket narrows no further than that).")
 @click.option("--vary", "varies", multiple=True, metavar="KEY=VALUE", help="Fix another parameter at one value.")
+@click.option("--plan", "plan_dir", type=click.Path(file_okay=False),
+              help="Also write the full plan at the breakeven (the high end of the final bracket) to this folder.")
 def breakeven(model_file: str, key: str, decision_text: str, low: float, high: float, tolerance: float | None,
-              varies: tuple[str, ...]) -> None:
+              varies: tuple[str, ...], plan_dir: str | None) -> None:
     """Find the value of one parameter at which a decision of the optimal plan changes (bisection; exit 1 if it
     does not change between --low and --high)."""
     case = load_case(model_file)
+    if plan_dir:
+        with writing(f"the plan to {plan_dir}"):
+            check_plan_folder(plan_dir)
     try:
         fixed = {}
         for spec in varies:
@@ -170,9 +155,22 @@ def breakeven(model_file: str, key: str, decision_text: str, low: float, high: f
     unit = "USD" if decision.metric == "npv_usd" else "MW"
     click.echo(f"breakeven of {result.key}{_unit(result.key)}: {result.value:.6g} "
                f"(between {result.low.value:.12g} and {result.high.value:.12g}, {result.evaluations} solves)")
+    means = level(case, result.key, result.value)
+    if means is not None:
+        group = GROUPS[parse_key(result.key).group]
+        window = parse_key(result.key)
+        where = f" over {window.first or case.horizon.labels[0]}..{window.last or case.horizon.labels[-1]}" \
+            if group.periodic else ""
+        click.echo(f"  in {group.unit}: {means[1]:,.6g} on average{where} (the inputs: {means[0]:,.6g})")
     if result.high.value - result.low.value > result.tolerance:
         click.echo(f"  the bracket is wider than --tol {result.tolerance:g}: 12 significant digits cannot narrow it "
                    "further")
     for side in (result.low, result.high):
         click.echo(f"  at {result.key}={side.value:.8g}: {decision.subject} = {side.measured:,.6g} {unit}, "
                    f"'{decision.text}' is {'true' if side.holds else 'false'}; NPV {side.npv_usd:,.0f} USD")
+    if plan_dir:
+        params = {**result.fixed, result.key: result.high.value}
+        plan = solve_case(apply_scenario(case, params))
+        with writing(f"the plan to {plan_dir}"):
+            write_plan(plan, plan_dir)
+        click.echo(f"plan at {', '.join(f'{k}={v:.8g}' for k, v in params.items())} written to {plan_dir}/")

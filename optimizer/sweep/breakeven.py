@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -127,6 +127,7 @@ class Breakeven:
     high: Side
     tolerance: float
     evaluations: int
+    fixed: dict[str, float] = field(default_factory=dict)  # the other parameters, at one value each
 
     @property
     def value(self) -> float:
@@ -188,4 +189,4 @@ def find_breakeven(case: Case, key: str, decision: Decision, low: float, high: f
             lo = mid
         else:
             hi = mid
-    return Breakeven(key, decision, lo, hi, tolerance, evaluations)
+    return Breakeven(key, decision, lo, hi, tolerance, evaluations, dict(fixed))

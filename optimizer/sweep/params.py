@@ -364,3 +364,23 @@ def apply_scenario(case: Case, params: Mapping[str, float]) -> Case:
     # a sweep solves one future at a time: the scenario tables served `future`, the case is now deterministic
     return dataclasses.replace(case, inputs=dataclasses.replace(inputs, **tables, scenario_values=None),
                                horizon=horizon)
+
+
+def level(case: Case, key_text: str, value: float) -> tuple[float, float] | None:
+    """(mean over its cells in the case as given, mean at `value`) of what a parameter sets, in its group's unit:
+    e.g. the mean hashprice (USD/PH/day) over the key's window before and after a multiplier; None for a group that
+    sets no input cells (discount rate, future) or has no cell with a value."""
+    key = parse_key(key_text)
+    group = GROUPS[key.group]
+    if not group.columns:
+        return None
+    table, column = group.columns[0].split(".")
+    frame = getattr(case.inputs, table)
+    cells = frame[column].to_numpy(float)
+    if table == "periods":
+        cells = cells[key.period_mask(case.horizon)]
+    cells = cells[~np.isnan(cells)]
+    if not cells.size:
+        return None
+    before = float(cells.mean())
+    return before, (value if key.absolute else before * value)
