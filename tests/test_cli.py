@@ -96,7 +96,7 @@ def test_bad_input_exits_2_with_one_line_per_problem(tmp_path):
 def test_validate_ok_and_missing_model_file(tmp_path):
     result = run("validate", write_case(tmp_path))
     assert result.exit_code == 0
-    assert "inputs are valid (1 sites, 1 ASIC models, 1 contract tranches, 4 periods)" in result.output
+    assert "inputs are valid (1 site, 1 ASIC model, 1 contract tranche, 4 periods)" in result.output
     missing = run("validate", tmp_path / "nope.yaml")
     assert missing.exit_code == 2
     assert "nope.yaml: model file not found" in missing.stderr
@@ -129,3 +129,16 @@ def test_progress_eta_ignores_the_time_before_the_first_result(monkeypatch, caps
     line(30, 100)
     shown = capsys.readouterr().err
     assert "20/100  ETA 0:01:20" in shown and "30/100  ETA 0:01:10" in shown
+
+
+def test_convert_says_to_solve_and_template_says_to_fill_in(tmp_path: Path) -> None:
+    """A converted workbook holds the case already; a template holds an example to replace."""
+    from .smallcase import small_tables, write_csv_case
+
+    model = write_csv_case(tmp_path / "case", small_tables())
+    converted = CliRunner().invoke(main, ["convert", str(model), str(tmp_path / "book.xlsx")])
+    assert converted.exit_code == 0, converted.output
+    assert "next: capopt solve" in converted.output and "fill in" not in converted.output
+    template = CliRunner().invoke(main, ["template", str(tmp_path / "new.xlsx")])
+    assert template.exit_code == 0 and "next: fill in new.xlsx" in template.output
+    assert "discount_rate: 0.0" in (tmp_path / "new.yaml").read_text()  # the formulation's default, stated

@@ -28,8 +28,12 @@ def validate(model_file: str) -> None:
     """Check a model file and its input tables; list every problem (exit 2 if any)."""
     case = load_case(model_file)
     inputs = case.inputs
-    click.echo(f"{model_file}: inputs are valid ({len(inputs.sites)} sites, {len(inputs.miners)} ASIC models, "
-               f"{len(inputs.contracts)} contract tranches, {case.horizon.periods} periods)")
+    counts = [(len(inputs.sites), "site"), (len(inputs.miners), "ASIC model"), (len(inputs.contracts), "contract tranche"),
+              (case.horizon.periods, "period")]
+    if case.is_stochastic:
+        counts.append((len(inputs.scenarios), "scenario"))
+    shown = ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts)
+    click.echo(f"{model_file}: inputs are valid ({shown})")
 
 
 def _formats(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:

@@ -23,8 +23,9 @@ def _workbook_path(path: str) -> Path:
     return Path(path)
 
 
-def _write_workbook(write: Callable[[], tuple[Path, Path | None]], file: str) -> None:
-    """Run `write` (template or convert): bad input exits 2, a failed write exits 1, else say what was written."""
+def _write_workbook(write: Callable[[], tuple[Path, Path | None]], file: str, *, filled: bool) -> None:
+    """Run `write` (template or convert): bad input exits 2, a failed write exits 1, else say what was written and
+    what to do next (fill in a template; solve a converted case, whose workbook is filled already)."""
     try:
         with writing(file):
             workbook, model_path = write()
@@ -36,8 +37,8 @@ def _write_workbook(write: Callable[[], tuple[Path, Path | None]], file: str) ->
         click.echo(f"kept the existing {model} (not overwritten); its 'inputs' must name {workbook.name}")
     else:
         click.echo(f"wrote {model_path} (the model file: horizon, discount rate, inputs: {workbook.name})")
-    click.echo(f"next: fill in {workbook.name}, then  capopt solve {model} --out plans/{workbook.stem} "
-               "--format xlsx --plots")
+    solve = f"capopt solve {model} --out plans/{workbook.stem} --format xlsx --plots"
+    click.echo(f"next: {solve}" if filled else f"next: fill in {workbook.name}, then  {solve}")
 
 
 def _next_month() -> str:
@@ -53,8 +54,9 @@ def _next_month() -> str:
               help="Number of periods.")
 @click.option("--months-per-period", type=click.Choice(["1", "3"]), default="1", show_default=True,
               help="1 = monthly, 3 = quarterly.")
-@click.option("--discount-rate", type=Number(-1, 10, min_open=True, max_open=True), default=0.1, show_default=True,
-              help="Annual discount rate (0.1 = 10%).")
+@click.option("--discount-rate", type=Number(-1, 10, min_open=True, max_open=True), default=0.0, show_default=True,
+              help="Annual discount rate written to the model file (0.1 = 10%; 0, as for a model file without "
+                   "the key, until you set your cost of capital).")
 @click.option("--force", is_flag=True, help=_FORCE_HELP)
 def template(file: str, start: str, periods: int, months_per_period: str, discount_rate: float, force: bool) -> None:
     """Write an input workbook FILE.xlsx to fill in (one sheet per table, notes, checks, example rows)
@@ -70,7 +72,7 @@ def template(file: str, start: str, periods: int, months_per_period: str, discou
         horizon = Horizon(f"{parsed[0]:04d}-{parsed[1]:02d}", periods, int(months_per_period), discount_rate)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--periods") from None
-    _write_workbook(lambda: write_template(target, horizon, force=force), file)
+    _write_workbook(lambda: write_template(target, horizon, force=force), file, filled=False)
 
 
 @click.command()
@@ -84,4 +86,4 @@ def convert(model_file: str, file: str, force: bool) -> None:
     from ..writers.input_workbook import convert_case
 
     target = _workbook_path(file)
-    _write_workbook(lambda: convert_case(Path(model_file), target, force=force), file)
+    _write_workbook(lambda: convert_case(Path(model_file), target, force=force), file, filled=True)
