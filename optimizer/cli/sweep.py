@@ -52,8 +52,8 @@ def _unit(key: str) -> str:
               help="local: a pool of processes on this machine; dask: a Dask cluster (pip install capopt[cluster]).")
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local "
               "Dask cluster).")
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the cores, or 1 for fewer than "
-              "200 scenarios).")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: every core when the sweep would "
+              "take over 30 s in one, judged by timing the base case; else 1).")
 @click.option("--chunk-size", type=click.IntRange(min=1), help="Scenarios per task (default: up to 16).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def sweep(model_file: str, varies: tuple[str, ...], scenario_file: str | None, samples: int | None, seed: int,

@@ -33,6 +33,7 @@ from ..writers.layout import RESULTS_CSV, SWEEP_FILES
 from .store import FINAL_STATUSES, SWEEP_OWNER, ResultStore, case_fingerprint, read_results, write_xlsx
 
 EXECUTORS = ("local", "dask")
+LONG_SWEEP_SECONDS = 30.0  # above this estimated run time, a sweep uses every core by default
 Chunk = list[tuple[int, dict[str, float]]]  # (scenario number, parameters)
 Handler = Callable[[list[dict]], None]
 Progress = Callable[[int, int], None]  # (scenarios solved in this run so far, scenarios to solve in this run)
@@ -247,8 +248,8 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
               warn: Warn | None = None, about: Mapping[str, object] | None = None) -> SweepResult:
     """Solve every scenario (a {parameter key: value} mapping) of `case` into `out_dir`; see the module doc.
 
-    `jobs`: local worker processes (default: the machine's cores, 1 for small sweeps, which then run in this
-    process); `progress(done, total)`: called as rows are written (first with done = 0); `warn(text)`: told about
+    `jobs`: local worker processes (default: every core when the scenarios times a solve of the base case exceed
+    LONG_SWEEP_SECONDS, else 1: the sweep then runs in this process); `progress(done, total)`: called as rows are written (first with done = 0); `warn(text)`: told about
     a worker that died; `about`: extra items for sweep.json (e.g. the model file and the specs); `force`: write
     into a folder that holds files capopt did not write (they are kept).
     SpecError for a bad scenario or a folder that cannot be resumed; OutputError for a folder capopt may not write
@@ -268,7 +269,6 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
             raise SpecError(f"scenario {number}: {exc}") from None
         numbered.append((number, params))
     keys = list(dict.fromkeys(k for _, params in numbered for k in params))
-    base = next((params for _, params in numbered if _is_base(params)), None)
     fingerprint = case_fingerprint(case)
     meta = {"case": case.name, "model_file": case.source, "case_fingerprint": fingerprint, "parameters": keys,
             "scenarios": len(numbered), **(about or {})}
@@ -278,8 +278,11 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
         todo = [(n, p) for n, p in numbered if scenario_id(p) not in store.done]
         todo = [todo[i] for i in neighbour_order([p for _, p in todo])]
         result = SweepResult(folder.path, total=len(numbered), skipped=len(numbered) - len(todo))
-        workers = jobs or ((os.cpu_count() or 1) if len(todo) >= 200 else 1)
         started = time.perf_counter()
+        # the case as given: solved first, in this process (which warms the live model when the sweep runs here),
+        # for the charts' base NPV and to time a solve
+        base_row = solve_chunk(fingerprint, case, [(-1, {})])[0] if todo else None
+        workers = jobs or _default_jobs(len(todo), time.perf_counter() - started)
 
         def handle(rows: list[dict]) -> None:
             store.append(rows)
@@ -291,9 +294,6 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
         try:
             if progress:
                 progress(0, len(todo))
-            # the case as given, for the charts: a scenario of the sweep, else solved first (in this process, which
-            # also warms the live model when the sweep runs here)
-            base_row = None if base is not None else solve_chunk(fingerprint, case, [(-1, {})])[0]
             if executor == "dask":
                 result.interrupted, result.problem = _run_dask(fingerprint, case, todo, scheduler, workers,
                                                                chunk_size, handle)
@@ -309,22 +309,25 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
         at_status = store.columns.index("status")
         result.failed = sum(row[at_status] not in FINAL_STATUSES for row in rows)
         try:
-            result.files = write_outputs(folder, keys, meta, base_row, base)
+            result.files = write_outputs(folder, keys, meta, base_row)
         except KeyboardInterrupt:  # results.csv is complete; only the xlsx and charts are skipped
             result.interrupted = True
             result.files = [folder.path / RESULTS_CSV]
     return result
 
 
-def _is_base(params: Mapping[str, float]) -> bool:
-    """True for the case as given: every parameter a multiplier of 1."""
-    return all(not parse_key(key).absolute and value == 1.0 for key, value in params.items())
+def _default_jobs(scenarios: int, base_seconds: float) -> int:
+    """All cores when the sweep is long enough for starting workers (a couple of seconds each: a fresh process
+    builds its own model) to pay off, as measured (bench/bench_sweep.py); else this process."""
+    estimated = scenarios * base_seconds  # a cold solve: warm re-solves take less
+    return (os.cpu_count() or 1) if estimated > LONG_SWEEP_SECONDS else 1
 
 
 def write_outputs(folder: OutputFolder, keys: Sequence[str], meta: Mapping[str, object],
-                  base_row: Mapping[str, object] | None, base: Mapping[str, float] | None) -> list[Path]:
-    """results.xlsx and the charts from the rows in results.csv (after a run, finished or not); the base NPV comes
-    from `base_row` (solved before the sweep) or from the sweep's own row of the base scenario `base`."""
+                  base_row: Mapping[str, object] | None) -> list[Path]:
+    """results.xlsx and the charts from the rows in results.csv (after a run, finished or not); `base_row` is the
+    case as given, for the charts' base NPV (None if the sweep had nothing left to solve: then its own row of the
+    base scenario, if it has one)."""
     frame = read_results(folder.path)
     files = [folder.path / RESULTS_CSV]
     if len(frame):
@@ -332,8 +335,8 @@ def write_outputs(folder: OutputFolder, keys: Sequence[str], meta: Mapping[str, 
         # matplotlib: loaded only when a sweep draws its charts
         from ..writers.sweep_charts import write_sweep_charts
 
-        if base_row is None and base is not None:
-            matches = frame[frame["scenario_id"] == scenario_id(base)]
+        if base_row is None:
+            matches = frame[frame["scenario_id"] == scenario_id({})]
             base_row = matches.iloc[0].to_dict() if len(matches) else None
         base_npv = (float(base_row["npv_usd"]) if base_row is not None and base_row["status"] == "optimal"
                     else None)
