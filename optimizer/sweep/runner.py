@@ -250,8 +250,9 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
 
     `jobs`: local worker processes (default: every core when the scenarios times a solve of the base case exceed
     LONG_SWEEP_SECONDS, else 1: the sweep then runs in this process); `progress(done, total)`: called as rows are
-    written (first with done = 0); `warn(text)`: told about a worker that died; `about`: extra items for sweep.json (e.g. the model file and the specs); `force`: write
-    into a folder that holds files capopt did not write (they are kept).
+    written (first with done = 0); `warn(text)`: told about a worker that died; `about`: extra items for sweep.json
+    (e.g. the model file and the specs); `force`: write into a folder that holds files capopt did not write (they
+    are kept).
     SpecError for a bad scenario or a folder that cannot be resumed; OutputError for a folder capopt may not write
     into (files it did not write, or another run holds it).
     """
