@@ -6,7 +6,7 @@
     network_hashrate_eh_s  = mean over the month's days of the daily difficulty D, times 2^32 / 600 s, in EH/s
 
 D * 2^32 / 600 is the hashrate that finds one block every 600 s at difficulty D (the difficulty-implied hashrate).
-It is the hashrate that makes MODEL.md's 144 blocks a day exact: a miner's expected revenue per hash is
+It is the hashrate that makes the formulation's 144 blocks a day exact: a miner's expected revenue per hash is
 (subsidy + fees) * price / (D * 2^32), which equals hashprice formula B with H = D * 2^32 / 600.
 
 `monthly_history()` reads the shipped table and adds the historical block subsidy (day-weighted across the

@@ -1,4 +1,4 @@
-"""N simulated paths reduced to K scenarios with probabilities: the tables of MODEL.md section C.
+"""N simulated paths reduced to K scenarios with probabilities: the tables of section C of docs/formulation.md.
 
 1. Groups. `kmedoids` (default): the log hashprice paths (vectors over the periods) are clustered by k-medoids
    (Euclidean distance between log paths, i.e. on relative differences, so that the many low paths are split as
@@ -7,7 +7,7 @@
    count. Scenarios are ordered from the lowest to the highest mean hashprice.
 2. Representatives (`representative=`).
    `mean` (default): a scenario is its group's mean path: the mean BTC price and the mean hashprice of its
-   paths in every period, the fees (the same on every path), and the hashrate at which MODEL.md B gives that
+   paths in every period, the fees (the same on every path), and the hashrate at which extension B of docs/formulation.md gives that
    hashprice from that price, H_kt = 144 (R_t + F_t) S_kt / (1000 HP_kt). Its probability is the group's share
    of paths, so the probability-weighted mean hashprice (and BTC price) path equals the N-path mean in every
    period by construction (to the rounding of the probabilities to 12 decimals).
@@ -49,7 +49,7 @@ KMEDOIDS_MAX_ITER = 100
 
 @dataclass(frozen=True)
 class Reduced:
-    """K scenarios: the two tables of MODEL.md section C and a summary of how they were made."""
+    """K scenarios: the two tables of section C of docs/formulation.md and a summary of how they were made."""
 
     scenarios: pd.DataFrame  # scenario, probability, share_of_paths, informative columns
     scenario_periods: pd.DataFrame  # scenario, period, btc_price_usd, network_hashrate_eh_s, fees_btc_per_block
@@ -205,7 +205,7 @@ def reduce_paths(paths: Paths, keep: int, method: str = "kmedoids", representati
         price = np.stack([paths.btc_price_usd[labels == j].mean(axis=0) for j in range(keep)])
         fees = np.stack([paths.fees_btc_per_block[labels == j].mean(axis=0) for j in range(keep)])
         reps = group_mean
-        # The hashrate at which MODEL.md B turns the mean price into the mean hashprice.
+        # The hashrate at which extension B turns the mean price into the mean hashprice.
         hashrate = 144.0 * (paths.block_subsidy_btc[None, :] + fees) * price / (1000.0 * reps)
         probabilities, used = _exact_probabilities(shares), 0.0
         how = "shares of paths: the weighted mean of the group means is the N-path mean"
@@ -276,7 +276,7 @@ def reduce_paths(paths: Paths, keep: int, method: str = "kmedoids", representati
 
 
 def scenario_hashprice(reduced: Reduced, paths: Paths) -> pd.DataFrame:
-    """Hashprice of each scenario row as capopt derives it (MODEL.md B) from the written fundamentals."""
+    """Hashprice of each scenario row as capopt derives it (docs/formulation.md, B) from the written fundamentals."""
     table = reduced.scenario_periods
     subsidy = np.tile(paths.block_subsidy_btc, len(reduced.names))
     return table.assign(hashprice_usd_per_ph_day=hashprice_usd_per_ph_day(

@@ -12,7 +12,7 @@ from ..validate import Inputs, PeriodValues
 
 @dataclass
 class ModelData:
-    """Every parameter of MODEL.md as an array; S sites, F ASIC models, C tranches, T periods."""
+    """Every parameter of docs/formulation.md as an array; S sites, F ASIC models, C tranches, T periods."""
 
     horizon: Horizon
     inputs: Inputs
