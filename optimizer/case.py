@@ -99,7 +99,7 @@ class Case:
         problems += option_problems + solver_problems
         if horizon is None or problems:
             raise InputError(problems)
-        extensions = {"halving_months": halving_months} if halving_months is not None else {}
+        extensions: dict[str, object] = {} if halving_months is None else {"halving_months": halving_months}
         if scenarios is not None:
             extensions["scenarios"] = scenarios
         raw, read_problems = read_frames(tables)

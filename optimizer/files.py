@@ -480,12 +480,12 @@ class OutputFolder:
             self.check(names)
             manifest, _ = self._inspect()
             previous = manifest.get(self.owner, {})
-            new = {n: [sha256_of(staging / n)] for n in names}
+            new: dict[str, list[str | None]] = {n: [sha256_of(staging / n)] for n in names}
             during = {n: sorted(set(previous.get(n, [])) | set(new.get(n, [])), key=str) for n in {*previous, *new}}
             _write_manifest(self.path, {**manifest, self.owner: during})  # either version of a file is capopt's
             for name in names:
                 os.replace(staging / name, self.path / name)
-            kept = {}
+            kept: dict[str, list[str | None]] = {}
             for name in previous:
                 if name in new:
                     continue

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 BLOCKS_PER_DAY = 144.0
 PH_PER_EH = 1000.0
@@ -49,8 +50,8 @@ def period_subsidy_btc_per_block(first_months: np.ndarray, months_per_period: in
     return subsidy_btc_per_block(months, halving_months).mean(axis=1)
 
 
-def hashprice_usd_per_ph_day(btc_price_usd: np.ndarray, network_hashrate_eh_s: np.ndarray,
-                             block_subsidy_btc: np.ndarray, fees_btc_per_block: np.ndarray) -> np.ndarray:
+def hashprice_usd_per_ph_day(btc_price_usd: ArrayLike, network_hashrate_eh_s: ArrayLike, block_subsidy_btc: ArrayLike,
+                             fees_btc_per_block: ArrayLike) -> np.ndarray:
     """144 * (subsidy + fees) * price / (hashrate_eh_s * 1000), element by element."""
     btc_per_day = BLOCKS_PER_DAY * (np.asarray(block_subsidy_btc, float) + np.asarray(fees_btc_per_block, float))
     return btc_per_day * np.asarray(btc_price_usd, float) / (np.asarray(network_hashrate_eh_s, float) * PH_PER_EH)

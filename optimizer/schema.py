@@ -89,7 +89,7 @@ _MAX_MW = 1e6
 _MAX_PRICE = 1e6  # USD per MWh, per kW-month, per PH/s-day, per TH
 _MAX_OPEX = 1e9  # USD per MW-month
 _MAX_SQFT_PER_MW = 1e7
-_PUE = {"minimum": 0.1, "maximum": 100.0}  # a facility/IT ratio; a denormal would divide by almost nothing
+_PUE_RANGE = (0.1, 100.0)  # a facility/IT ratio; a denormal would divide by almost nothing
 
 
 SITES = Table(
@@ -101,10 +101,12 @@ SITES = Table(
              typical=(1_000.0, 100_000_000.0)),
         _num("energy_price_usd_per_mwh", "price of facility energy, USD/MWh", required=True, maximum=_MAX_PRICE,
              typical=_ENERGY),
-        _num("mining_pue", "facility MW per mining IT MW", default=1.0, **_PUE, typical=(1.0, 3.0)),
+        _num("mining_pue", "facility MW per mining IT MW", default=1.0, minimum=_PUE_RANGE[0], maximum=_PUE_RANGE[1],
+             typical=(1.0, 3.0)),
         _num("mining_opex_usd_per_mw_month", "fixed cost per installed mining IT MW, USD/MW-month", default=0.0,
              maximum=_MAX_OPEX, typical=_OPEX),
-        _num("ai_pue", "facility MW per AI IT MW", default=1.0, **_PUE, typical=(1.0, 3.0)),
+        _num("ai_pue", "facility MW per AI IT MW", default=1.0, minimum=_PUE_RANGE[0], maximum=_PUE_RANGE[1],
+             typical=(1.0, 3.0)),
         _num("ai_sqft_per_mw", "floor space per AI IT MW built or under construction, sqft/MW", required=True,
              maximum=_MAX_SQFT_PER_MW, typical=(500.0, 100_000.0)),
         _num("ai_capex_usd_per_mw", "cost to build or convert one AI IT MW, USD/MW", required=True,

@@ -57,12 +57,15 @@ class ScenarioValues:
 
     def row(self, w: int) -> PeriodValues:
         """Scenario w's quantities."""
-        return PeriodValues(*(getattr(self, name)[w] for name in SCENARIO_QUANTITIES), self.hashprice_derived[w])
+        return PeriodValues(self.hashprice_usd_per_ph_day[w], self.ai_spot_price_usd_per_kw_month[w],
+                            self.ai_spot_max_mw[w], self.energy_price_factor[w], self.hashprice_derived[w])
 
     def mean(self) -> PeriodValues:
         """The probability-weighted mean of every quantity (the mean-value scenario of extension C)."""
-        return PeriodValues(*(self.probability @ getattr(self, name) for name in SCENARIO_QUANTITIES),
-                            self.hashprice_derived.any(axis=0))
+        p = self.probability
+        return PeriodValues(p @ self.hashprice_usd_per_ph_day, p @ self.ai_spot_price_usd_per_kw_month,
+                            p @ self.ai_spot_max_mw, p @ self.energy_price_factor,
+                            np.asarray(self.hashprice_derived.any(axis=0)))
 
 
 @dataclass
@@ -102,10 +105,10 @@ def _parse_cell(text: str, column: Column) -> tuple[object, str | None]:
     if column.kind == "text":
         return text, None
     if column.kind == "bool":
-        low = text.lower()
-        if low in _TRUE:
+        word = text.lower()
+        if word in _TRUE:
             return True, None
-        if low in _FALSE:
+        if word in _FALSE:
             return False, None
         return None, f"expected true or false, found '{text}'"
     if column.kind == "period":
@@ -197,7 +200,8 @@ class _Checker:
                     self.add(raw, problem, i, column.name)
                 elif column.kind == "period" and not self._period_ok(raw, table, column, i, text, value):
                     value = None
-                elif column.typical and value and not column.typical[0] <= value <= column.typical[1]:
+                elif column.typical and isinstance(value, (int, float)) and value and \
+                        not column.typical[0] <= value <= column.typical[1]:
                     unusual.append(i)
                 values.append(value)
             out[column.name] = values
@@ -212,8 +216,8 @@ class _Checker:
     def _warn_scale(self, raw: RawTable, column: Column, rows: list[int], values: list[object]) -> None:
         """One warning for the values of a column outside its usual range, at the first of them."""
         low, high = column.typical  # type: ignore[misc]
-        value = values[rows[0]]
-        side = "below" if value < low else "above"  # type: ignore[operator]
+        value = float(values[rows[0]])  # type: ignore[arg-type]  # a number column's parsed value
+        side = "below" if value < low else "above"
         more = f" (and {len(rows) - 1} more row{'s' if len(rows) > 2 else ''})" if len(rows) > 1 else ""
         self.add(raw, f"{number_text(value)} is far {side} the usual range {number_text(low)} to {number_text(high)}; "
                       f"check its unit{more}", rows[0], column.name, warning=True)
@@ -381,7 +385,7 @@ def _check_hashprice_derivable(checker: _Checker, raw: RawTable, periods: pd.Dat
     schedule = period_subsidy_btc_per_block(np.nan_to_num(months).astype(np.int64), checker.step,
                                             checker.halving_months)
     blank = {c: _blank_cells(raw, c) for c in ("hashprice_usd_per_ph_day", *FUNDAMENTALS, "block_subsidy_btc")}
-    for i in np.flatnonzero(blank["hashprice_usd_per_ph_day"] & ~np.isnan(months)):
+    for i in (int(k) for k in np.flatnonzero(blank["hashprice_usd_per_ph_day"] & ~np.isnan(months))):
         missing = [c for c in ("btc_price_usd", "network_hashrate_eh_s") if blank[c][i]]
         if any(pd.isna(periods[c].iloc[i]) and not blank[c][i] for c in (*FUNDAMENTALS, "block_subsidy_btc")):
             continue  # a fundamental of this row is invalid: reported at its cell
@@ -484,7 +488,9 @@ def periods_hashprice(periods: pd.DataFrame, horizon: Horizon, halving_months: t
     start = first[0] * 12 + first[1] - 1  # type: ignore[index]
     months = start + np.arange(horizon.periods) * horizon.months_per_period
     schedule = period_subsidy_btc_per_block(months, horizon.months_per_period, halving_months)
-    derived = derive_hashprice(*(periods[c].to_numpy(float) for c in (*FUNDAMENTALS, "block_subsidy_btc")), schedule)
+    derived = derive_hashprice(periods["btc_price_usd"].to_numpy(float), periods["network_hashrate_eh_s"].to_numpy(float),
+                               periods["fees_btc_per_block"].to_numpy(float), periods["block_subsidy_btc"].to_numpy(float),
+                               schedule)
     return np.where(periods["hashprice_derived"].to_numpy(bool), derived,
                     periods["hashprice_usd_per_ph_day"].to_numpy(float))
 
@@ -542,8 +548,8 @@ def validate_scenario_tables(raw: dict[str, RawTable], inputs: Inputs, horizon: 
     `scenario_periods` tables checked like the case's own and resolved against the case's periods table;
     `InputError` listing every problem."""
     checker = _Checker(horizon, False, inputs.halving_months)
-    typed = {name: checker.typed(raw[name], TABLE_BY_NAME[name]) for name in ("scenarios", "scenario_periods")
-             if name in raw}
+    typed: dict[str, pd.DataFrame] = {name: checker.typed(raw[name], TABLE_BY_NAME[name])
+                                      for name in ("scenarios", "scenario_periods") if name in raw}
     if "scenarios" not in typed:
         raise InputError([InputProblem("scenarios", "no scenarios table")])
     known = {"scenarios.scenario": _known_keys(raw, typed, "scenarios.scenario")}

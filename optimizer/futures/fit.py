@@ -95,7 +95,7 @@ def fit_hashrate(max_lag_months: int = MAX_LAG_MONTHS) -> HashrateFit:
 
     common = np.arange(max_lag_months, n)  # months whose growth, previous growth and every candidate lag exist
     sse = {lag: float(np.sum(regress(common, lag)[1] ** 2)) for lag in range(1, max_lag_months + 1)}
-    lag = min(sse, key=sse.get)
+    lag = min(sse, key=lambda candidate: sse[candidate])
     (c, b, a), resid, y = regress(np.arange(max(2, lag), n), lag)
     s = float(np.sqrt(resid @ resid / (len(y) - 3)))
     growth_next = c + b * log_hp[n - lag] + a * (log_h[-1] - log_h[-2])

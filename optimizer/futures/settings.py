@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from ..errors import InputProblem
 from . import defaults
 
 ROOT = "scenario_generation"
+PriceModel = Literal["gbm", "bootstrap"]
 PRICE_MODELS = ("gbm", "bootstrap")
 MAX_BLOCK_MONTHS = 60
 HISTORICAL = "historical"
@@ -87,7 +88,7 @@ class FeeSettings:
 class GenerationSettings:
     """Everything the generator needs besides the horizon, the number of paths and the seed."""
 
-    price_model: Literal["gbm", "bootstrap"] = "gbm"
+    price_model: PriceModel = "gbm"
     start_btc_price_usd: float | None = None
     gbm: GbmSettings = field(default_factory=GbmSettings)
     bootstrap: BootstrapSettings = field(default_factory=BootstrapSettings)
@@ -209,6 +210,6 @@ def read_generation_settings(data: dict, source: str) -> tuple[GenerationSetting
     fees = FeeSettings(share_of_subsidy=None, btc_per_block=fixed) if fixed is not None and share is None else \
         FeeSettings(share_of_subsidy=defaults.FEE_SHARE_OF_SUBSIDY if share is None else share)
 
-    settings = GenerationSettings(price_model=model, start_btc_price_usd=start_price, gbm=gbm,
+    settings = GenerationSettings(price_model=cast(PriceModel, model), start_btc_price_usd=start_price, gbm=gbm,
                                   bootstrap=bootstrap, hashrate=hashrate, fees=fees)
     return settings, problems

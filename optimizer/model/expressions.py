@@ -33,7 +33,7 @@ class Expressions:
 
 
 def _grid(*shape: int) -> list[np.ndarray]:
-    return np.meshgrid(*(np.arange(n) for n in shape), indexing="ij")
+    return list(np.meshgrid(*(np.arange(n) for n in shape), indexing="ij"))
 
 
 def ai_committed_rows(d: ModelData, v: Variables) -> LinearRows:

@@ -125,8 +125,8 @@ class LinearProgram:
         self.blocks[self.scope + name] = block
         return block
 
-    def add_rows(self, family: str, dims: tuple[str, ...], lhs: LinearRows, lower: np.ndarray,
-                 upper: np.ndarray) -> RowBlock:
+    def add_rows(self, family: str, dims: tuple[str, ...], lhs: LinearRows, lower: np.ndarray | float,
+                 upper: np.ndarray | float) -> RowBlock:
         """One row `lower <= lhs[idx] <= upper` per index whose lhs has terms and whose bounds are not both open."""
         lower = np.broadcast_to(np.asarray(lower, dtype=float), lhs.shape)
         upper = np.broadcast_to(np.asarray(upper, dtype=float), lhs.shape)

@@ -77,7 +77,7 @@ class CashFlowPart:
 
 
 def _grid(*shape: int) -> list[np.ndarray]:
-    return np.meshgrid(*(np.arange(n) for n in shape), indexing="ij")
+    return list(np.meshgrid(*(np.arange(n) for n in shape), indexing="ij"))
 
 
 def cash_flow_parts(d: ModelData) -> list[CashFlowPart]:

@@ -109,7 +109,7 @@ def _add_cvar(model: ScenarioModel) -> None:
         npv = npv_costs(member.cash_flows, member.data, member.variables, n)
         columns = np.flatnonzero(npv)
         rows.add(columns, npv[columns], (np.full(len(columns), w),))
-    model.cvar_rows = lp.add_rows("cvar", ("scenario",), rows, 0.0, INF)
+    model.cvar_rows = lp.add_rows("cvar", ("scenario",), rows, np.zeros(W), np.full(W, INF))
 
 
 def cvar_usd(npv_usd: np.ndarray, probability: np.ndarray, alpha: float) -> float:

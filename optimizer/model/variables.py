@@ -111,13 +111,9 @@ def variable_masks(data: ModelData) -> dict[str, np.ndarray]:
     }
 
 
-def _upper_bounds(data: ModelData) -> dict[str, np.ndarray | float]:
-    """Bounds that tighten the integer search: halls and lots that fit the site, and sign <= 1."""
-    S, T = data.n_sites, data.n_periods
-    with np.errstate(divide="ignore", invalid="ignore"):
-        halls = np.floor(data.ai_max_mw / data.ai_block_mw + 1e-9)  # inf where no ceiling
-        halls = np.where(np.isnan(halls), np.inf, halls)
-    return {"nb": np.broadcast_to(halls[:, None], (S, T)), "sign": 1.0}
+# sign is binary; every other variable is only >= 0 (tighter bounds, e.g. halls that fit the ceiling, would also
+# tighten the LP relaxation that --relax must solve as the formulation states it)
+UPPER_BOUNDS = {"sign": 1.0}
 
 
 def create_variables(data: ModelData, lp: LinearProgram, shared: Variables | None = None,
@@ -127,7 +123,6 @@ def create_variables(data: ModelData, lp: LinearProgram, shared: Variables | Non
     With `shared` (the first scenario's variables), this scenario reuses its columns for the investment decisions
     in periods up to `commit_through_t` and for contract signing, so those decisions are one in all scenarios.
     """
-    bounds = _upper_bounds(data)
     blocks = {}
     for name, mask in variable_masks(data).items():
         reuse = None
@@ -136,5 +131,5 @@ def create_variables(data: ModelData, lp: LinearProgram, shared: Variables | Non
         elif shared is not None and name in ALWAYS_SHARED:
             reuse = shared[name].columns
         blocks[name] = lp.add_variables(name, DIMS[name], mask, integer=name in INTEGER,
-                                        upper=bounds.get(name, np.inf), shared=reuse)
+                                        upper=UPPER_BOUNDS.get(name, np.inf), shared=reuse)
     return Variables(**blocks)

@@ -111,9 +111,9 @@ def parse_csv(raw: bytes, source: str, name: str, *, max_rows: int = MAX_TABLE_R
     for row, r in numbered[1:]:
         extra = [c.strip() for c in r[width:] if c.strip()]
         if extra:
-            cells = ", ".join(f"'{c}'" for c in extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
+            shown = ", ".join(f"'{c}'" for c in extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
             problems.append(InputProblem(source, f"{len(extra)} cell{'s' if len(extra) > 1 else ''} beyond the "
-                                         f"{width} columns of the header: {cells}", row=row))
+                                         f"{width} columns of the header: {shown}", row=row))
     named = [k for k, h in enumerate(header) if h]
     body = [[(r[k] if k < len(r) else "").strip() for k in named] for _, r in numbered[1:]]
     frame = pd.DataFrame(body, columns=[header[k] for k in named], dtype=object)

@@ -15,14 +15,14 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """A YAML SafeLoader that refuses a key given twice in one mapping (plain YAML keeps the last silently), and
     anchors and aliases: a model file needs none, and nested aliases expand a few hundred bytes into gigabytes."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:  # noqa: D102 (PyYAML's hook)
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:  # noqa: D102 (PyYAML's hook)
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(None, None, f"an alias (*{event.anchor}) is not allowed in a model "
-                                              "file; write the value out", event.start_mark)
+                                              "file; write the value out", event.start_mark)  # type: ignore[arg-type]
         if getattr(event, "anchor", None) is not None:
             raise yaml.composer.ComposerError(None, None, f"an anchor (&{event.anchor}) is not allowed in a model "
-                                              "file; write the value out", event.start_mark)
+                                              "file; write the value out", event.start_mark)  # type: ignore[arg-type]
         return super().compose_node(parent, index)
 
 

@@ -263,10 +263,10 @@ def _shortfalls(f: PlanFigures) -> list[Shortfall]:
 
 def _tranche_span(numbers: np.ndarray) -> str:
     """Tranche numbers as a planner reads them: "3", "9-12" or "2, 5"."""
-    numbers = sorted(int(n) for n in numbers)
-    if len(numbers) > 1 and numbers == list(range(numbers[0], numbers[-1] + 1)):
-        return f"{numbers[0]}-{numbers[-1]}"
-    return ", ".join(map(str, numbers))
+    ordered = sorted(int(n) for n in numbers)
+    if len(ordered) > 1 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{ordered[0]}-{ordered[-1]}"
+    return ", ".join(map(str, ordered))
 
 
 def economics(f: PlanFigures) -> Economics:

@@ -156,7 +156,7 @@ class Summary:
                     "solver_detail": self.solver.detail, "build_seconds": self.solver.build_seconds,
                     "handoff_seconds": self.solver.handoff_seconds, "solve_seconds": self.solver.solve_seconds,
                     "model_file": self.model_file})
-        return _finite(out)
+        return {key: _finite(value) for key, value in out.items()}
 
 
 def _finite(value: object) -> object:

@@ -105,7 +105,8 @@ def _elastic(model: CapacityModel, hard: np.ndarray, *, lift: str | None = None,
 def _what_lifts(model: CapacityModel, hard: np.ndarray, short: np.ndarray) -> dict[int, list[str]]:
     """For each short tranche, the limits that, lifted alone, let it be met in full."""
     lifted: dict[int, list[str]] = {int(c): [] for c in np.flatnonzero((short > 1e-6).any(axis=1))}
-    trials = [(family, words, False) for family, words in _LIFTABLE.items() if family in model.constraints]
+    trials: list[tuple[str | None, str, bool]] = [(family, words, False) for family, words in _LIFTABLE.items()
+                                                  if family in model.constraints]
     if model.lp.is_mip:
         trials.append((None, _WHOLE, True))
     for family, words, fractional in trials:

@@ -103,7 +103,8 @@ class HighsRun:
 
     def change_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         if len(rows):
-            self.highs.changeRowsBounds(len(rows), rows.astype(np.int32), _bounds(lower), _bounds(upper))
+            self.highs.changeRowsBounds(  # type: ignore[attr-defined]  # in highspy, missing from its stubs
+                len(rows), rows.astype(np.int32), _bounds(lower), _bounds(upper))
 
     def change_coefficients(self, rows: np.ndarray, columns: np.ndarray, values: np.ndarray) -> None:
         for row, column, value in zip(rows.tolist(), columns.tolist(), values.tolist()):

@@ -72,6 +72,7 @@ def value_of_information(case: Case, *, map_tasks: MapTasks = serial_map,
     mean_model = build_model(case, model_data(case.inputs, case.horizon, case.options, values.mean()))
     mean_outcome = solve_model(case, mean_model)
     _objective(mean_outcome, "the mean-value plan")
+    assert mean_outcome.col_value is not None  # a plan was found: _objective raised otherwise
     decisions = committed_decisions(mean_model, mean_outcome.col_value, case.scenario_settings.commit_through_t)
     fixed = with_decisions(case, decisions, risk_weight=0.0)
     if progress:

@@ -55,6 +55,7 @@ class Decision:
         or averaged (levels) over the selected periods."""
         if self.metric == "npv_usd":
             return solution.npv_usd
+        assert solution.figures is not None, "measured only on a solution with a plan"
         per_period = site_period_metric(solution.figures, self.metric)[self.sites].sum(axis=0)[self.periods]
         return float(per_period.sum() if self.metric in FLOWS else per_period.mean())
 

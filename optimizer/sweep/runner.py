@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from ..case import Case
@@ -325,7 +326,7 @@ def _default_jobs(scenarios: int, base_seconds: float) -> int:
 
 
 def write_outputs(folder: OutputFolder, keys: Sequence[str], meta: Mapping[str, object],
-                  base_row: Mapping[str, object] | None) -> list[Path]:
+                  base_row: Mapping[str, Any] | None) -> list[Path]:
     """results.xlsx and the charts from the rows in results.csv (after a run, finished or not); `base_row` is the
     case as given, for the charts' base NPV (None if the sweep had nothing left to solve: then its own row of the
     base scenario, if it has one)."""

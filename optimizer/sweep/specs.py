@@ -41,7 +41,7 @@ class SpecError(ValueError):
     """A scenario spec or scenario file that cannot be read; the message is one line for the user."""
 
 
-def canonical(value: float) -> float:
+def canonical(value: float | str) -> float:
     """A value rounded to 12 significant digits, so grids give clean, reproducible parameters."""
     return float(f"{float(value):.12g}")
 

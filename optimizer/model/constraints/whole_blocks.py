@@ -1,6 +1,6 @@
 """A1. Whole AI halls (extension A): build_a[s,t] = ai_block_mw_s * nb[s,t], nb[s,t] integer >= 0.
 
-Only at sites with `ai_block_mw`; nb is bounded by floor(ai_max_mw / ai_block_mw), the halls that fit the site.
+Only at sites with `ai_block_mw`.
 """
 from __future__ import annotations
 
