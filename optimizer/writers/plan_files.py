@@ -32,11 +32,14 @@ def _is_text(column: pd.Series) -> bool:
 
 
 def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with its text cells escaped so that no spreadsheet runs them."""
-    text_columns = [c for c in frame.columns if _is_text(frame[c])]
-    if not text_columns:
-        return frame
-    return frame.assign(**{c: frame[c].map(escape_formula) for c in text_columns})
+    """The frame with its text cells escaped so that no spreadsheet runs them (each distinct text looked at once:
+    the columns are names and periods that repeat over thousands of rows)."""
+    escaped = {}
+    for column in (c for c in frame.columns if _is_text(frame[c])):
+        mapping = {value: escape_formula(value) for value in frame[column].unique()}
+        if any(value is not escape for value, escape in mapping.items()):
+            escaped[column] = frame[column].map(mapping)
+    return frame.assign(**escaped) if escaped else frame
 
 
 def _json_records(frame: pd.DataFrame) -> list[dict]:
