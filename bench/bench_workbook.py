@@ -54,6 +54,7 @@ def _solved_plan(n_sites: int, folder: Path) -> tuple[Path, int]:
 
 def _baseline(rev: str, folder: Path) -> Path:
     """The `optimizer` package at `rev`, extracted into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "optimizer"], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
     return folder

@@ -195,7 +195,8 @@ def test_template_has_notes_validations_and_example_that_solves(tmp_path: Path) 
 
 def test_template_number_formats_follow_one_rule(tmp_path: Path) -> None:
     """Thousands separators on every number column whose usual values are at least 100 (opex 4,000 like capex
-    9,000,000), the other numbers as typed (18.9 USD/TH stays 18.9), text and periods as text; every sheet prints
+    9,000,000), the other numbers as typed (18.9 USD/TH stays 18.9), text and periods as text, booleans as TRUE or
+    FALSE (LibreOffice would show 1 or 0); every sheet prints
     landscape one page wide with its header repeated."""
     book = tmp_path / "portfolio.xlsx"
     assert _run("template", book, "--start", "2027-01", "--periods", "12").exit_code == 0
@@ -204,7 +205,8 @@ def test_template_number_formats_follow_one_rule(tmp_path: Path) -> None:
         ws = wb[table.name]
         for i, column in enumerate(table.columns, start=1):
             usual = column.typical is not None and column.typical[0] >= 100
-            want = "@" if column.kind in ("text", "period") else "#,##0" if usual else "General"
+            want = ("@" if column.kind in ("text", "period") else "#,##0" if usual else
+                    '"TRUE";"TRUE";"FALSE"' if column.kind == "bool" else "General")
             [dimension] = [d for d in ws.column_dimensions.values() if d.min <= i <= d.max]  # for cells typed later
             assert dimension.number_format == want, (table.name, column.name)
             if ws.max_row >= 2 and ws.cell(row=2, column=i).value is not None:

@@ -23,7 +23,7 @@ from ..horizon import Horizon
 from ..readers.workbook import README_SHEET
 from ..schema import TABLE_BY_NAME, TABLES, Column, Table
 from ..validate import Inputs
-from .xlsx import (HEADER, TITLE, Book, Sheet, column_widths, header_lines, is_capopt_workbook, plain_value, print_setup,
+from .xlsx import (BOOLEAN, HEADER, TITLE, Book, Sheet, column_widths, header_lines, is_capopt_workbook, plain_value, print_setup,
                    writing_book)
 
 _INTEGER_TEXT = re.compile(r"^[+-]?\d+$")
@@ -153,7 +153,9 @@ def _input_sheet(book: Book, title: str, table: Table, frame: pd.DataFrame, fram
     widths = column_widths(frame, formats)
     ws.set_row(0, 15 * min(header_lines(names, widths), 4))
     sheet.row(0, names, [required if c is not None and c.required else header for c in columns])
-    cell_formats = [book.format(num_format=f) if f != "General" else None for f in formats]
+    cell_formats = [book.format(num_format=f, indent=1) if f == "@" else book.format(num_format=f)
+                    if f != "General" else book.format(num_format=BOOLEAN, align="center")
+                    if c is not None and c.kind == "bool" else None for f, c in zip(formats, columns)]
     for i, (column, width) in enumerate(zip(columns, widths)):
         ws.set_column(i, i, width, cell_formats[i])  # typed periods stay text, not dates; numbers as the rule says
         if column is None:

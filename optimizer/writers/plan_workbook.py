@@ -267,7 +267,8 @@ def _write_lines(book: Book, sheet: Sheet, lines: list[_Line], first_row: int) -
 def _summary_sheet(book: Book, plan: Plan, charts: list[Chart]) -> None:
     sheet = book.sheet("Summary")
     sheet.row(0, [f"capopt plan: {plan.name}"], book.format(**TITLE))
-    sheet.row(2, ["figure", "value", "unit"], book.format(**BOLD, bottom=1))
+    heading = book.format(**BOLD, bottom=1)
+    sheet.row(2, ["figure", "value", "unit"], [heading, book.format(**BOLD, bottom=1, align="right"), heading])
     r = _write_lines(book, sheet, _key_figures(plan), 3)
     sheet.ws.freeze_panes(3, 0)
     sheet.widths(_SUMMARY_WIDTHS)
@@ -434,6 +435,7 @@ def _scenarios_sheet(book: Book, plan: Plan) -> None:
         sheet.row(r + 1, ["nothing: every investment can wait until after the commitment period"])
         r += 3
     years = plan.extra_tables["scenario_years"]
+    sheet.ws.set_h_pagebreaks([r])  # the three tables by year start a printed page
     for column, words in (("mining_installed_mw", "Mining IT MW installed"), ("ai_ready_mw", "AI IT MW ready"),
                           ("ai_delivered_mw", "AI IT MW delivered")):
         pivot = years.pivot(index="scenario", columns="year", values=column).reindex(names)
@@ -449,7 +451,8 @@ def _block(book: Book, sheet: Sheet, frame: pd.DataFrame, header_row: int, *,
     row written."""
     columns = [str(c) for c in frame.columns]
     sheet.row(header_row, columns, book.format(bold=True, bottom=1, bg_color="#DDEBF7", align="center"))
-    formats = [book.format(num_format=number_format or plan_number_format(c)) for c in columns]
+    formats = [book.format(num_format=number_format or plan_number_format(c)) if frame[c].dtype.kind in "fiu" or
+               plan_number_format(c) != "General" else book.format(indent=1) for c in columns]
     r = header_row
     for r, values in enumerate(frame.itertuples(index=False, name=None), start=header_row + 1):
         sheet.row(r, list(values), formats)

@@ -33,6 +33,7 @@ HEADER = {"bold": True, "bg_color": "#DDEBF7", "align": "center", "valign": "vce
 TITLE = {"bold": True, "font_size": 14}
 BOLD = {"bold": True}
 _CELL_TYPES = (float, int, str, bool)
+BOOLEAN = '"TRUE";"TRUE";"FALSE"'  # booleans shown as TRUE/FALSE everywhere (LibreOffice would show 1/0)
 
 
 class _ExactWorksheet(Worksheet):
@@ -116,14 +117,14 @@ class Sheet:
                 ws._write_number(r, c, value, fmt)
                 parts.append(f"{head}{c + 1}\0n{float(value)!r}\n")
             elif kind is str:
-                text = clean_text(value)
-                if text.startswith(FORMULA_PREFIXES):  # stored as text; the quote keeps it text when edited
+                text, formula_like = book.text(value)
+                if formula_like:  # stored as text; the quote keeps it text when edited
                     fmt = book.quoted(fmt)
                 if text:
                     ws._write_string(r, c, text, fmt)
                     parts.append(f"{head}{c + 1}\0s{text}\n")
             else:
-                ws._write_boolean(r, c, value, fmt)
+                ws._write_boolean(r, c, value, fmt or book.format(num_format=BOOLEAN, align="center"))
                 parts.append(f"{head}{c + 1}\0b{value}\n")
         if parts:
             book.digest("".join(parts))
@@ -224,10 +225,19 @@ class Book:
         self._quoted: dict[int, Format] = {}
         self._digest = hashlib.sha256()
         self._sheets: list[Sheet] = []
+        self._texts: dict[str, tuple[str, bool]] = {}
 
     def digest(self, text: str) -> None:
         """Add cell lines to the fingerprint (in sheet, row and column order, as `is_capopt_workbook` reads them)."""
         self._digest.update(text.encode("utf-8", "surrogatepass"))
+
+    def text(self, value: str) -> tuple[str, bool]:
+        """`clean_text(value)` and whether a spreadsheet could run it as a formula (remembered: names repeat)."""
+        known = self._texts.get(value)
+        if known is None:
+            text = clean_text(value)
+            known = self._texts[value] = (text, text.startswith(FORMULA_PREFIXES))
+        return known
 
     def format(self, **properties: object) -> Format:
         """A cell format (XlsxWriter properties), one object per distinct set of properties."""
