@@ -22,9 +22,9 @@ from optimizer.case import read_model_file
 from optimizer.cli import main
 from optimizer.model.constraints import REPORTED_DUALS
 from optimizer.model.objective import TERMS
-from optimizer.studies import explain_contracts
 from optimizer.readers.workbook import read_workbook
 from optimizer.schema import TABLES
+from optimizer.studies import explain_contracts
 from optimizer.writers.plan_files import read_tables, write_plan
 from optimizer.writers.plan_workbook import INPUT_SHEET_TITLE, PLAN_SHEETS
 from optimizer.writers.terminal import summary_text
@@ -32,8 +32,8 @@ from optimizer.writers.wording import why_negative
 from optimizer.writers.xlsx import writing_book
 
 from .bounded import run_capped
-from .edited import save_edited
 from .casebuilder import site, tables
+from .edited import save_edited
 from .smallcase import HORIZON, small_tables, write_csv_case
 from .test_extensions import _hedge_case, _many_halls_case, stop_at_first_plan  # noqa: F401 - a fixture
 
@@ -277,7 +277,7 @@ def _referenced(book: openpyxl.Workbook, reference: str) -> list[object]:
 
 
 def test_plan_workbook_has_three_native_charts(injected_plan) -> None:
-    plan, out = injected_plan
+    _, out = injected_plan
     with zipfile.ZipFile(out / "plan.xlsx") as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
         assert len(charts) == 3
@@ -396,7 +396,8 @@ def test_milp_summary_shows_halls_contracts_gap_and_bound(tmp_path: Path) -> Non
     assert rows["Best bound"][0] == whole.best_bound_usd
 
 
-def test_a_stopped_milp_says_it_is_not_proven_optimal(tmp_path: Path, stop_at_first_plan) -> None:
+@pytest.mark.usefixtures("stop_at_first_plan")
+def test_a_stopped_milp_says_it_is_not_proven_optimal(tmp_path: Path) -> None:
     plan = optimizer.solve(_many_halls_case())
     assert plan.status == "feasible"
     write_plan(plan, tmp_path / "out", ["xlsx"])

@@ -225,8 +225,8 @@ def _binding_lines(plan: Plan) -> list[_Line]:
     its period, with the units the constraint family declares."""
     outcomes = plan.summary.scenarios
     limits = binding_limits(plan.shadow_prices)
-    lines = [_BLANK, _Line("Binding limits: what one more unit, for one period, adds to the NPV" +
-                           (" if that scenario happens" if outcomes else ""))]
+    heading = "Binding limits: what one more unit, for one period, adds to the NPV"
+    lines = [_BLANK, _Line(heading + (" if that scenario happens" if outcomes else ""))]
     if not limits:
         return lines + [_Line("  none: no floor-space, power or budget limit binds")]
     for limit in limits:

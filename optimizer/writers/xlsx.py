@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.chart import Chart
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
@@ -39,7 +40,7 @@ BOOLEAN = '"TRUE";"TRUE";"FALSE"'  # booleans shown as TRUE/FALSE everywhere (Li
 class _ExactWorksheet(Worksheet):
     """XlsxWriter's worksheet writing numbers with repr, so every bit of a float survives (Excel stores 17 digits)."""
 
-    def _xml_number_element(self, number, attributes=()) -> None:  # noqa: ANN001 - XlsxWriter's signature
+    def _xml_number_element(self, number, attributes=()) -> None:  # XlsxWriter's signature
         value = number if type(number) is int else float(number)
         attr = "".join(f' {key}="{item}"' for key, item in attributes)  # a cell reference and a style index
         self.fh.write(f"<c{attr}><v>{value!r}</v></c>")
@@ -87,18 +88,16 @@ class Sheet:
         self.ws = worksheet
         self.title = worksheet.name
         self._prefix = f"{self.title}\0"
-        self.last_row = -1  # the last row written, 0-based
 
-    def row(self, r: int, values: Sequence[object], formats: Sequence[Format | None] | Format | None = None,
-            *, first_col: int = 0) -> None:
-        """Write `values` into row `r` (0-based) from column `first_col`; None and non-finite numbers stay blank.
+    def row(self, r: int, values: Sequence[object], formats: Sequence[Format | None] | Format | None = None) -> None:
+        """Write `values` into row `r` (0-based) from column A; None and non-finite numbers stay blank.
 
         Text is always stored as text, and text a spreadsheet could run (=, +, - or @ first) is quote-prefixed so
         that editing the cell keeps it text. `formats`: one per value, or one for all (numbers and text)."""
         ws, book = self.ws, self.book
         parts = []
         head = f"{self._prefix}{r + 1}\0"
-        for i, value in enumerate(values):
+        for c, value in enumerate(values):
             if value is None:
                 continue
             kind = type(value)
@@ -109,8 +108,7 @@ class Sheet:
                     continue
                 if kind not in _CELL_TYPES:
                     raise TypeError(f"{self.title}: cannot write a {kind.__name__} to a cell")
-            c = first_col + i
-            fmt = formats[i] if isinstance(formats, (list, tuple)) else formats
+            fmt = formats[c] if isinstance(formats, (list, tuple)) else formats
             if kind is float or kind is int:
                 if kind is float and not math.isfinite(value):
                     continue
@@ -128,33 +126,26 @@ class Sheet:
                 parts.append(f"{head}{c + 1}\0b{value}\n")
         if parts:
             book.digest("".join(parts))
-        self.last_row = max(self.last_row, r)
 
-    def table(self, frame: pd.DataFrame, number_formats: Sequence[str], *, first_row: int = 0,
-              freeze: tuple[int, int] | None = (1, 0), widths: bool = True) -> int:
-        """The frame as a table from row `first_row`: a styled header with the column names, one row per record with
-        its number format per column, an autofilter, frozen panes (`freeze`: the first unfrozen row and column,
-        0-based) and, with `widths`, column widths and a header row tall enough for its wrapped names. Returns the
-        last row written."""
+    def table(self, frame: pd.DataFrame, number_formats: Sequence[str], *, freeze: tuple[int, int] = (1, 0)) -> None:
+        """The frame as a table: a styled header in row 1 with the column names, wrapped in a row tall enough, one
+        row per record with its number format per column (text indented), an autofilter, frozen panes (`freeze`: the
+        first unfrozen row and column, 0-based) and column widths."""
         columns = [str(c) for c in frame.columns]
         sizes = column_widths(frame, number_formats)
-        if widths:
-            for i, width in enumerate(sizes):
-                self.ws.set_column(i, i, width)
-            self.ws.set_row(first_row, 15 * min(header_lines(columns, sizes), 4))
-        self.row(first_row, columns, self.book.format(**HEADER, text_wrap=True))
+        for i, width in enumerate(sizes):
+            self.ws.set_column(i, i, width)
+        self.ws.set_row(0, 15 * min(header_lines(columns, sizes), 4))
+        self.row(0, columns, self.book.format(**HEADER, text_wrap=True))
         formats = [self.book.format(num_format=f) if f != "General" else
                    self.book.format(indent=1) if _is_text(frame.iloc[:, i]) else None  # apart from numbers before it
                    for i, f in enumerate(number_formats)]
         cells = [column_values(frame[c]) for c in frame.columns]
-        r = first_row
-        for r, values in enumerate(zip(*cells), start=first_row + 1):
+        for r, values in enumerate(zip(*cells), start=1):
             self.row(r, values, formats)
         if columns:
-            self.ws.autofilter(first_row, 0, max(r, first_row + 1), len(columns) - 1)
-        if freeze is not None:
-            self.ws.freeze_panes(*freeze)
-        return r
+            self.ws.autofilter(0, 0, max(len(frame), 1), len(columns) - 1)
+        self.ws.freeze_panes(*freeze)
 
     def widths(self, widths: Mapping[int, float]) -> None:
         """Column widths in characters, by 0-based column."""
@@ -189,7 +180,7 @@ def column_widths(frame: pd.DataFrame, number_formats: Sequence[str] | None = No
         else:  # text, or cells of any kind (input tables as read)
             fmt = number_formats[i] if number_formats else "General"
             width = max((len(v) + 3 if isinstance(v, str) else len(_shown(float(v), fmt)) + 2
-                         for v in values.head(2000) if isinstance(v, (str, int, float)) and v == v), default=0)
+                         for v in values.head(2000) if isinstance(v, str) or plain_value(v) is not None), default=0)
         header = len(str(name))
         lines = math.ceil(header / max(max(width, min(header + 3, 20)) - 3, 1))  # a header over at most ~20 chars
         width = max(width, math.ceil(header / lines) + 3)  # its lines of even length, no short last fragment
@@ -260,7 +251,7 @@ class Book:
         self._sheets.append(sheet)
         return sheet
 
-    def chart(self, options: Mapping[str, object]):  # noqa: ANN201 - an XlsxWriter chart of the type asked for
+    def chart(self, options: Mapping[str, object]) -> Chart:
         """A native chart (XlsxWriter `add_chart` options), to insert into a sheet."""
         return self._book.add_chart(dict(options))
 
