@@ -268,7 +268,8 @@ def _summary_sheet(book: Book, plan: Plan, charts: list[Chart]) -> None:
     sheet = book.sheet("Summary")
     sheet.row(0, [f"capopt plan: {plan.name}"], book.format(**TITLE))
     heading = book.format(**BOLD, bottom=1)
-    sheet.row(2, ["figure", "value", "unit"], [heading, book.format(**BOLD, bottom=1, align="right"), heading])
+    sheet.row(2, ["figure", "value", "unit"], [heading, book.format(**BOLD, bottom=1, align="right"),
+                                               book.format(**BOLD, bottom=1, indent=1)])
     r = _write_lines(book, sheet, _key_figures(plan), 3)
     sheet.ws.freeze_panes(3, 0)
     sheet.widths(_SUMMARY_WIDTHS)
