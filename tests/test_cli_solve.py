@@ -58,7 +58,7 @@ def test_a_plan_not_proven_optimal_is_written_labelled_and_exits_3(tmp_path: Pat
     model = _halls_model(tmp_path / "case")
     result = _run("solve", model, "--out", tmp_path / "plan")
     assert result.exit_code == 3, result.output
-    assert "feasible, not proven optimal: gap" in result.output and "best bound" in result.output
+    assert "feasible, not proven optimal, gap" in result.output and "best bound" in result.output
     summary = json.loads((tmp_path / "plan" / "summary.json").read_text())
     assert summary["status"] == "feasible"
     assert summary["mip_gap"] > 0 and summary["best_bound_usd"] > summary["objective_usd"]

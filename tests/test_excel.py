@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -12,19 +13,29 @@ import openpyxl
 import openpyxl.styles
 import pandas as pd
 import pytest
+import xlsxwriter
+import xlsxwriter.exceptions
 from click.testing import CliRunner
 
 import optimizer
 from optimizer.case import read_model_file
 from optimizer.cli import main
+from optimizer.model.constraints import REPORTED_DUALS
+from optimizer.model.objective import TERMS
 from optimizer.readers.workbook import read_workbook
 from optimizer.schema import TABLES
+from optimizer.studies import explain_contracts
 from optimizer.writers.plan_files import read_tables, write_plan
 from optimizer.writers.plan_workbook import INPUT_SHEET_TITLE, PLAN_SHEETS
-from optimizer.writers.xlsx import save_workbook
+from optimizer.writers.terminal import summary_text
+from optimizer.writers.wording import why_negative
+from optimizer.writers.xlsx import writing_book
 
 from .bounded import run_capped
-from .smallcase import small_tables, write_csv_case
+from .casebuilder import site, tables
+from .edited import save_edited
+from .smallcase import HORIZON, small_tables, write_csv_case
+from .test_extensions import _hedge_case, _many_halls_case, stop_at_first_plan  # noqa: F401 - a fixture
 
 REPO = Path(__file__).resolve().parents[1]
 INJECTIONS = {"site_a": '=HYPERLINK("http://x","y")', "site_b": "+1", "model": "@SUM(A1)", "contract": "-2"}
@@ -104,7 +115,7 @@ def test_cells_typed_as_a_planner_would_type_them(tmp_path: Path) -> None:
     contracts = wb["contracts"]
     assert contracts["H2"].value is True  # written as a boolean
     contracts["C2"].value = datetime.date(2027, 5, 1)
-    save_workbook(wb, book)
+    save_edited(wb, book)
     _assert_same_inputs(optimizer.load(csv_model), optimizer.load(book_model))
 
 
@@ -114,7 +125,7 @@ def test_bad_cell_names_workbook_sheet_row_and_column_and_exits_2(tmp_path: Path
     wb["sites"]["B3"].value = "lots"
     wb["periods"]["A4"].value = datetime.datetime(2027, 6, 15)  # a date that is not a period start
     wb.create_sheet("notes")
-    save_workbook(wb, tmp_path / "small.xlsx")
+    save_edited(wb, tmp_path / "small.xlsx")
     result = _run("validate", book_model)
     assert result.exit_code == 2
     assert "small.xlsx[sites], row 3, column grid_mw: expected a number, found 'lots'" in result.output
@@ -129,7 +140,7 @@ def test_missing_sheet_formula_without_result_and_unreadable_file(tmp_path: Path
     wb = openpyxl.load_workbook(book)
     del wb["periods"]
     wb["sites"]["C2"].value = "=2*500000"  # openpyxl saves formulas without a calculated result
-    save_workbook(wb, book)
+    save_edited(wb, book)
     _, problems = read_workbook(book)
     shown = [str(p) for p in problems]
     assert any("small.xlsx[periods]: required sheet 'periods' not found" in s for s in shown), shown
@@ -140,11 +151,11 @@ def test_missing_sheet_formula_without_result_and_unreadable_file(tmp_path: Path
 
 
 def test_floats_keep_every_bit_in_written_workbooks(tmp_path: Path) -> None:
-    values = [0.1 + 0.2, 1 / 3, 2.0 ** -1074, 1.7976931348623157e308, -123456.78901234567]
-    wb = openpyxl.Workbook()
-    for i, v in enumerate(values, start=1):
-        wb.active.cell(row=i, column=1).value = v
-    save_workbook(wb, tmp_path / "f.xlsx")
+    values = [0.1 + 0.2, 1 / 3, 2.0 ** -1074, 1.7976931348623157e308, -123456.78901234567, np.float64(2 / 3)]
+    with writing_book(tmp_path / "f.xlsx") as book:
+        sheet = book.sheet("numbers")
+        for r, v in enumerate(values):
+            sheet.row(r, [v], book.format(num_format="0.0"))
     back = openpyxl.load_workbook(tmp_path / "f.xlsx").active
     assert [back.cell(row=i, column=1).value for i in range(1, len(values) + 1)] == values
 
@@ -180,6 +191,30 @@ def test_template_has_notes_validations_and_example_that_solves(tmp_path: Path) 
     assert solved.exit_code == 0 and solved.output.startswith("NPV: ")
     again = CliRunner().invoke(main, ["template", str(book)])
     assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_template_number_formats_follow_one_rule(tmp_path: Path) -> None:
+    """Thousands separators on every number column whose usual values are at least 100 (opex 4,000 like capex
+    9,000,000), the other numbers as typed (18.9 USD/TH stays 18.9), text and periods as text, booleans as TRUE or
+    FALSE (LibreOffice would show 1 or 0); every sheet prints
+    landscape one page wide with its header repeated."""
+    book = tmp_path / "portfolio.xlsx"
+    assert _run("template", book, "--start", "2027-01", "--periods", "12").exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    for table in TABLES:
+        ws = wb[table.name]
+        for i, column in enumerate(table.columns, start=1):
+            usual = column.typical is not None and column.typical[0] >= 100
+            want = ("@" if column.kind in ("text", "period") else "#,##0" if usual else
+                    '"TRUE";"TRUE";"FALSE"' if column.kind == "bool" else "General")
+            [dimension] = [d for d in ws.column_dimensions.values() if d.min <= i <= d.max]  # for cells typed later
+            assert dimension.number_format == want, (table.name, column.name)
+            if ws.max_row >= 2 and ws.cell(row=2, column=i).value is not None:
+                assert ws.cell(row=2, column=i).number_format == want, (table.name, column.name)
+    sites = {c.value: i for i, c in enumerate(wb["sites"][1], start=1)}
+    assert wb["sites"].cell(row=2, column=sites["mining_opex_usd_per_mw_month"]).number_format == "#,##0"
+    assert wb["sites"].cell(row=2, column=sites["ai_capex_usd_per_mw"]).number_format == "#,##0"
+    _assert_prints_one_page_wide(wb, tables={t.name for t in TABLES})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -230,14 +265,43 @@ def test_plan_workbook_sheets_and_numbers_equal_the_csv_tables(injected_plan) ->
     assert echoed["grid_mw"].tolist() == plan.case.inputs.sites["grid_mw"].tolist()
 
 
-def test_plan_workbook_has_two_native_charts(injected_plan) -> None:
+def _chart_series(xml: str) -> list[tuple[str, str]]:
+    """(series name, values reference) of each series of a chart part, in order."""
+    return re.findall(r"<c:ser>.*?<c:tx><c:v>(.*?)</c:v></c:tx>.*?<c:val><c:numRef><c:f>(.*?)</c:f>", xml)
+
+
+def _referenced(book: openpyxl.Workbook, reference: str) -> list[object]:
+    """The cell values of a one-column reference like 'Chart data'!$H$2:$H$49."""
+    sheet, cells = reference.rsplit("!", 1)
+    return [cell.value for (cell,) in book[sheet.strip("'")][cells.replace("$", "")]]
+
+
+def test_plan_workbook_has_three_native_charts(injected_plan) -> None:
     _, out = injected_plan
     with zipfile.ZipFile(out / "plan.xlsx") as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
-        assert len(charts) == 2
+        assert len(charts) == 3
         xml = [z.read(n).decode() for n in charts]
     assert "barChart" in xml[0] and "IT MW to mining vs AI" in xml[0]
     assert "lineChart" in xml[1] and "crossover 2027-05" in xml[1]
+    assert "barChart" in xml[2] and "lineChart" in xml[2] and "Cash flow per period by term" in xml[2]
+
+
+def test_cash_flow_chart_draws_every_term_signed_and_the_cumulative_cash_flow(injected_plan) -> None:
+    """Revenues up, costs down (stacked bars, one series per term), and a line of the cumulative cash flow: each
+    series refers to the Chart data cells holding exactly those numbers."""
+    plan, out = injected_plan
+    with zipfile.ZipFile(out / "plan.xlsx") as z:
+        cash = z.read("xl/charts/chart3.xml").decode()
+    assert '<c:grouping val="stacked"/>' in cash
+    book = openpyxl.load_workbook(out / "plan.xlsx")
+    series = _chart_series(cash)
+    totals = plan.period_totals
+    assert [name for name, _ in series] == [t.label for t in TERMS] + ["cumulative cash flow"]
+    for term, (_, reference) in zip(TERMS, series):
+        np.testing.assert_allclose(_referenced(book, reference), term.sign * totals[term.name], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(_referenced(book, series[-1][1]), np.cumsum(totals["cash_flow_usd"]), rtol=1e-12)
+    assert "lineChart" in cash.split("</c:barChart>")[1]  # the cumulative line is drawn over the bars
 
 
 def test_formula_like_text_stays_text_everywhere(injected_plan) -> None:
@@ -257,6 +321,130 @@ def test_formula_like_text_stays_text_everywhere(injected_plan) -> None:
     assert set(read_tables(out)["site_periods"]["site"]) == {INJECTIONS["site_a"], INJECTIONS["site_b"]}
     document = json.loads((out / "plan.json").read_text())
     assert {r["site"] for r in document["tables"]["site_periods"]} == {INJECTIONS["site_a"], INJECTIONS["site_b"]}
+
+
+def _summary_rows(book: openpyxl.Workbook) -> dict[str, tuple]:
+    """Summary lines by label (outer spaces removed): (value, unit)."""
+    return {str(r[0]).strip(): (r[1], r[2]) for r in book["Summary"].iter_rows(min_row=4, values_only=True) if r[0]}
+
+
+def _assert_prints_one_page_wide(book: openpyxl.Workbook, *, tables: set[str]) -> None:
+    """Every sheet prints landscape, one page wide and as many tall as needed; table sheets repeat their header."""
+    for ws in book.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0, ws.title  # OOXML default 1
+        if ws.title in tables:
+            assert ws.print_title_rows == "$1:$1", ws.title
+
+
+def test_every_plan_sheet_prints_landscape_one_page_wide(injected_plan) -> None:
+    _, out = injected_plan
+    book = openpyxl.load_workbook(out / "plan.xlsx")
+    _assert_prints_one_page_wide(book, tables=set(book.sheetnames) - {"Summary"})
+
+
+def test_summary_explains_units_and_why_the_npv_is_negative(tmp_path: Path) -> None:
+    """MW installed vs running, shadow prices in present value and in their period's money with the units the
+    constraint families declare, and the terminal's note on a negative NPV, word for word."""
+    tbl = small_tables()
+    tbl["sites"]["ai_capex_usd_per_mw"] = 60_000_000.0  # a hall the hard contract needs, paid back after the horizon
+    tbl["contracts"]["shortfall_penalty_usd_per_kw_month"] = None
+    tbl["periods"]["capex_budget_usd"] = None
+    plan = optimizer.solve(optimizer.Case.from_tables(tbl, **HORIZON))
+    assert plan.npv_usd < 0
+    write_plan(plan, tmp_path / "out", ["xlsx"])
+    book = openpyxl.load_workbook(tmp_path / "out" / "plan.xlsx")
+    rows = _summary_rows(book)
+    first, last = plan.period_totals["period"].iloc[[0, -1]]
+    assert rows[f"Mining IT MW installed, {last}"] == (plan.period_totals["mining_installed_mw"].iloc[-1],
+                                                       "IT MW installed")
+    assert rows[f"Mining IT MW running, {first}"][1].startswith("IT MW running")
+    notes = " ".join(str(r[0]).strip() for r in book["Summary"].iter_rows(values_only=True)
+                     if r[0] and r[1] is None and str(r[0]).strip())
+    assert f"Why negative: {why_negative(plan.summary)}" in notes
+    assert f"why negative: {why_negative(plan.summary)}" in summary_text(plan)
+    binding = plan.shadow_prices[plan.shadow_prices["shadow_price"].abs() > 1e-6]
+    assert len(binding)
+    best = binding.loc[binding["shadow_price"].abs().idxmax()]
+    present = [v for k, v in rows.items() if k.startswith("most valuable in")]
+    assert (best.shadow_price, best.unit) in present  # the table's unit column: per unit, present value
+    dual = REPORTED_DUALS[best.constraint]
+    in_period = [v for k, v in rows.items() if k.startswith("the same in that period's money")]
+    assert (best.shadow_price_in_period_usd, f"{dual.unit} in {best.period}'s money, of {dual.meaning}") in in_period
+
+
+def test_milp_summary_shows_halls_contracts_gap_and_bound(tmp_path: Path) -> None:
+    """Whole halls (count x MW), each optional contract signed or not with the NPV it adds, gap and best bound."""
+    tbl = tables(sites=[site("A", ai_capex_usd_per_mw=40_000.0, ai_block_mw=20.0)], miners=[],
+                 contracts=[{"contract": "lease", "site": "A", "start": "2027-04", "end": "2027-04", "mw": 10.0,
+                             "price_usd_per_kw_month": 100.0, "optional": True}],
+                 periods=[{"period": "2027-04", "hashprice_usd_per_ph_day": 0.0, "ai_spot_price_usd_per_kw_month": 100.0,
+                           "ai_spot_max_mw": 30.0}])
+    case = optimizer.Case.from_tables(tbl, start="2027-04", periods=1)
+    plan = optimizer.solve(case)
+    plan.summary.contract_decisions = [d.to_json() for d in explain_contracts(case, plan.summary.objective_usd,
+                                                                             {"lease": True})]
+    write_plan(plan, tmp_path / "out", ["xlsx"])
+    rows = _summary_rows(openpyxl.load_workbook(tmp_path / "out" / "plan.xlsx"))
+    whole = plan.summary.whole
+    [hall] = whole.ai_halls_started
+    assert rows["AI halls started at A in 2027-04"] == (hall["halls"], f"halls x 20 MW = {hall['mw']:g} IT MW")
+    assert rows["Optional contract lease"][0] == "signed"
+    assert rows["NPV added by signing it"][0] == plan.summary.contract_decisions[0]["npv_added_usd"]
+    assert rows["Gap (objective to best bound)"][0] == whole.mip_gap
+    assert rows["Best bound"][0] == whole.best_bound_usd
+
+
+@pytest.mark.usefixtures("stop_at_first_plan")
+def test_a_stopped_milp_says_it_is_not_proven_optimal(tmp_path: Path) -> None:
+    plan = optimizer.solve(_many_halls_case())
+    assert plan.status == "feasible"
+    write_plan(plan, tmp_path / "out", ["xlsx"])
+    status = _summary_rows(openpyxl.load_workbook(tmp_path / "out" / "plan.xlsx"))["Status"][0]
+    whole = plan.summary.whole
+    assert status == (f"feasible, not proven optimal, gap {whole.mip_gap:.2%}, best bound "
+                      f"{whole.best_bound_usd:,.0f} USD")
+
+
+def test_scenario_plan_workbook_has_a_scenarios_sheet(tmp_path: Path) -> None:
+    """Expected NPV, CVaR, NPV and probability per scenario with a bar chart of them, the committed decisions and
+    MW per scenario and year; the plan tables keep their scenario column, every number equal to its CSV."""
+    plan = optimizer.solve(_hedge_case())
+    out = tmp_path / "out"
+    write_plan(plan, out, ["csv", "xlsx"])
+    book = openpyxl.load_workbook(out / "plan.xlsx")
+    assert book.sheetnames[:2] == ["Summary", "Scenarios"]
+    assert {"Committed", "Scenario years", *PLAN_SHEETS.values()} <= set(book.sheetnames)
+    csv_tables = read_tables(out)
+    for name, sheet in {**PLAN_SHEETS, "committed": "Committed", "scenario_years": "Scenario years"}.items():
+        rows = list(book[sheet].iter_rows(values_only=True))
+        assert list(rows[0]) == list(csv_tables[name].columns) and len(rows) - 1 == len(csv_tables[name]), sheet
+    assert [r[0] for r in list(book["Plan"].iter_rows(min_row=2, values_only=True))] == \
+        list(plan.site_periods["scenario"])
+    cells = [list(r) for r in book["Scenarios"].iter_rows(values_only=True)]
+    cells = [r[: max((i + 1 for i, v in enumerate(r) if v is not None), default=0)] for r in cells]  # no blank tail
+    outcomes = plan.summary.scenarios
+    figures = {r[0]: r[1] for r in cells if len(r) > 1}
+    assert figures["Expected NPV"] == outcomes.expected_npv_usd
+    assert figures["CVaR (mean NPV of the worst 10% of outcomes)"] == outcomes.cvar_usd
+    header = cells.index(["scenario", "probability", "npv_usd", "crossover_period"])
+    by_scenario = {r[0]: (r[1], r[2]) for r in cells[header + 1: header + 3]}
+    assert by_scenario == {n: (outcomes.probability_by_scenario[n], outcomes.npv_by_scenario_usd[n])
+                           for n in ("A", "B")}
+    committed = cells.index(["decision", "site", "model", "contract", "period", "mw", "whole_units", "unit_mw"])
+    assert cells[committed + 1][0] == "start AI build" and cells[committed + 1][5] == pytest.approx(4.0)
+    mining = next(i for i, r in enumerate(cells) if r and str(r[0]).startswith("Mining IT MW installed"))
+    years = plan.extra_tables["scenario_years"]
+    assert cells[mining + 1][:2] == ["scenario", "2027"]
+    assert cells[mining + 2][:2] == ["A", years.set_index("scenario").loc["A", "mining_installed_mw"]]
+    with zipfile.ZipFile(out / "plan.xlsx") as z:
+        xml = [z.read(n).decode() for n in sorted(z.namelist()) if n.startswith("xl/charts/chart")]
+    [npv_chart] = [x for x in xml if "NPV by scenario" in x]
+    [(_, reference)] = _chart_series(npv_chart)
+    assert _referenced(book, reference) == [outcomes.npv_by_scenario_usd[n] for n in ("A", "B")]
+    assert "Cash flow per period by term (expected)" in " ".join(xml)
+    _assert_prints_one_page_wide(book, tables=set(book.sheetnames) - {"Summary", "Scenarios"})
 
 
 def test_json_plan_has_every_table(injected_plan) -> None:
@@ -298,7 +486,7 @@ def test_failed_plan_write_leaves_the_previous_plan_intact(tmp_path: Path, monke
     def fail_midway(*args, **kwargs):
         raise RuntimeError("disk unplugged while writing the workbook")
 
-    monkeypatch.setattr("optimizer.writers.plan_workbook._chart_data", fail_midway)
+    monkeypatch.setattr("optimizer.writers.plan_workbook._chart_frame", fail_midway)
     with pytest.raises(RuntimeError):
         write_plan(plan, out, ["csv", "xlsx"], plots=True)
     assert _snapshot(out) == before
@@ -310,11 +498,11 @@ def test_failed_workbook_save_leaves_the_previous_file_intact(tmp_path: Path, mo
     assert _run("template", book, "--start", "2027-01", "--periods", "3").exit_code == 0
     before = book.read_bytes()
 
-    def half_written(self, filename):
-        Path(filename).write_bytes(b"PK\x03\x04 half a zip")
-        raise OSError(28, "No space left on device")
+    def half_written(self):
+        Path(self.filename).write_bytes(b"PK\x03\x04 half a zip")
+        raise xlsxwriter.exceptions.FileCreateError(OSError(28, "No space left on device"))
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", half_written)
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", half_written)
     result = _run("template", book, "--start", "2027-01", "--periods", "6", "--force")
     assert result.exit_code == 1 and "No space left on device" in result.output
     assert book.read_bytes() == before
@@ -350,7 +538,7 @@ def test_a_styled_blank_cell_at_xfd1048576_costs_nothing(tmp_path: Path) -> None
     model = _workbook_case(tmp_path)
     wb = openpyxl.load_workbook(tmp_path / "book.xlsx")
     wb["sites"]["XFD1048576"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
-    save_workbook(wb, tmp_path / "book.xlsx")
+    save_edited(wb, tmp_path / "book.xlsx")
     assert (tmp_path / "book.xlsx").stat().st_size < 30_000
     result = run_capped("validate", model.name, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -361,7 +549,7 @@ def test_a_value_beyond_the_columns_read_is_an_error_naming_its_cell(tmp_path: P
     model = _workbook_case(tmp_path)
     wb = openpyxl.load_workbook(tmp_path / "book.xlsx")
     wb["sites"]["XFD1048576"] = "x"
-    save_workbook(wb, tmp_path / "book.xlsx")
+    save_edited(wb, tmp_path / "book.xlsx")
     result = CliRunner().invoke(main, ["validate", str(model)])
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0].endswith("book.xlsx[sites], row 1048576: cell XFD1048576 holds 'x', beyond "
@@ -400,7 +588,7 @@ def test_two_sheets_read_as_one_table_are_an_error(tmp_path: Path) -> None:
     model = _workbook_case(tmp_path)
     wb = openpyxl.load_workbook(tmp_path / "book.xlsx")
     wb.copy_worksheet(wb["sites"]).title = " Sites"
-    save_workbook(wb, tmp_path / "book.xlsx")
+    save_edited(wb, tmp_path / "book.xlsx")
     result = CliRunner().invoke(main, ["validate", str(model)])
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0].endswith(

@@ -2,7 +2,7 @@
 
 files -> readers -> validation -> case -> model -> solvers -> results -> studies -> writers -> sweeps -> command line.
 An import
-inside a function is allowed only to load a heavy third-party library late (matplotlib, openpyxl), never to dodge a
+inside a function is allowed only to load a heavy third-party library late (matplotlib, XlsxWriter), never to dodge a
 cycle: those are listed here with their reason.
 """
 from __future__ import annotations
@@ -33,12 +33,12 @@ RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 
 # Imports inside functions: (module, imported) -> why.
 LATE_IMPORTS = {
-    ("writers/plan_files.py", "writers.plan_workbook"): "openpyxl, only when a workbook is asked for",
+    ("writers/plan_files.py", "writers.plan_workbook"): "XlsxWriter, only when a workbook is asked for",
     ("writers/plan_files.py", "writers.charts"): "matplotlib, only when charts are asked for",
     ("sweep/runner.py", "writers.sweep_charts"): "matplotlib, only when a sweep draws its charts",
-    ("sweep/store.py", "writers.xlsx"): "openpyxl, only when a sweep writes its workbook",
+    ("sweep/store.py", "writers.results_workbook"): "XlsxWriter, only when a sweep writes its workbook",
     ("cli/plan.py", "writers.charts"): "matplotlib, only for capopt plot",
-    ("cli/workbooks.py", "writers.input_workbook"): "openpyxl, only for template and convert",
+    ("cli/workbooks.py", "writers.input_workbook"): "XlsxWriter, only for template and convert",
     ("cli/studies.py", "writers.fan_chart"): "matplotlib, only for capopt scenarios",
     ("cli/studies.py", "futures.generate"): "scipy, only for capopt scenarios",
     ("cli/studies.py", "writers.study_files"): "matplotlib, only for capopt scenarios and frontier",

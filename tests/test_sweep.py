@@ -586,6 +586,34 @@ def test_results_workbook_holds_no_live_formula(tmp_path: Path) -> None:
     assert any(str(c.value).endswith("=1+1.csv") for row in book["sweep"].iter_rows() for c in row)
 
 
+def test_results_workbook_is_formatted_like_the_plan_workbook_and_charts_the_npv(tmp_path: Path) -> None:
+    """NPV as #,##0 (not -4.55E+08), MW 0.0, headers whole (wrapped, in a wide enough column), frozen and filtered,
+    landscape one page wide, and a native chart of NPV against the first swept parameter."""
+    model = _write_model(tmp_path, _tiny_tables(), "tiny", 1)
+    result = _run("sweep", model, "--vary", "hashprice=0.5:1.5:3", "--out", tmp_path / "out", "--no-progress")
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "out" / "results.xlsx")
+    assert book.sheetnames == ["scenarios", "NPV chart", "sweep"]
+    ws = book["scenarios"]
+    header = [c.value for c in ws[1]]
+    column = {name: i + 1 for i, name in enumerate(header)}
+    npv = ws.cell(row=2, column=column["npv_usd"])
+    assert isinstance(npv.value, float) and npv.number_format == "#,##0"
+    assert ws.cell(row=2, column=column["ai_ready_mw_2027"]).number_format == "0.0"
+    assert ws.freeze_panes == "C2" and ws.auto_filter.ref == f"A1:{ws.cell(row=4, column=len(header)).coordinate}"
+    assert ws.cell(row=1, column=1).alignment.wrap_text and ws.row_dimensions[1].height >= 15
+    for name, i in column.items():  # a header fits its column in at most three lines
+        width = ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width
+        assert len(name) <= 3 * (width - 3), name
+    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToHeight == 0 and ws.print_title_rows == "$1:$1"
+    charts = book["NPV chart"]._charts
+    assert len(charts) == 1
+    [series] = charts[0].series
+    assert series.xVal.numRef.f == "scenarios!$C$2:$C$4" and series.yVal.numRef.f == f"scenarios!${npv.column_letter}$2:$" \
+        f"{npv.column_letter}$4"
+
+
 def test_a_model_name_is_a_label_not_a_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     model = _write_model(tmp_path, _tiny_tables(), "tiny", 1)
     target = tmp_path / "elsewhere" / "x"

@@ -61,7 +61,7 @@ def _next_month() -> str:
 def template(file: str, start: str, periods: int, months_per_period: str, discount_rate: float, force: bool) -> None:
     """Write an input workbook FILE.xlsx to fill in (one sheet per table, notes, checks, example rows)
     and, unless it exists, its model file FILE.yaml."""
-    # openpyxl: loaded only by the commands that write workbooks
+    # XlsxWriter: loaded only by the commands that write workbooks
     from ..writers.input_workbook import write_template
 
     target = _workbook_path(file)
@@ -82,7 +82,7 @@ def template(file: str, start: str, periods: int, months_per_period: str, discou
 def convert(model_file: str, file: str, force: bool) -> None:
     """Write the input tables of MODEL_FILE as one workbook FILE.xlsx (a sheet per table, cells as given)
     and, unless it exists, a model file FILE.yaml that uses it."""
-    # openpyxl: loaded only by the commands that write workbooks
+    # XlsxWriter: loaded only by the commands that write workbooks
     from ..writers.input_workbook import convert_case
 
     target = _workbook_path(file)

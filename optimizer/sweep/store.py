@@ -47,8 +47,8 @@ def _cell(value: object) -> str:
     """A result cell as text; text a spreadsheet could run as a formula is escaped (`files.escape_formula`)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, float):
-        return repr(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)  # a number, negative ones included, is never escaped
     return str(escape_formula(str(value)))
 
 
@@ -147,13 +147,11 @@ def read_results(out_dir: Path) -> pd.DataFrame:
 
 
 def write_xlsx(frame: pd.DataFrame, meta: Mapping[str, object], folder: OutputFolder) -> Path:
-    """results.xlsx: a `scenarios` sheet (the results) and a `sweep` sheet (what was swept); every text cell is
-    stored as text, never as a formula; written atomically."""
-    # openpyxl: loaded only when a sweep writes its workbook
-    from ..writers.xlsx import write_table_workbook
+    """results.xlsx: a `scenarios` sheet (the results, formatted), a chart of the NPVs and a `sweep` sheet (what was
+    swept); every text cell is stored as text, never as a formula; written atomically."""
+    # XlsxWriter: loaded only when a sweep writes its workbook
+    from ..writers.results_workbook import write_results_workbook
 
-    about = pd.DataFrame([(k, json.dumps(v) if isinstance(v, (list, dict)) else v) for k, v in meta.items()],
-                         columns=["item", "value"])
     with folder.replacing(RESULTS_XLSX) as staging:
-        write_table_workbook({"scenarios": frame, "sweep": about}, staging, freeze={"scenarios": "C2"})
+        write_results_workbook(frame, meta, staging)
     return folder.path / RESULTS_XLSX

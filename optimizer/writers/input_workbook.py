@@ -14,11 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.workbook import Workbook
-from openpyxl.worksheet.datavalidation import DataValidation
+from xlsxwriter.utility import xl_col_to_name
 
 from ..case import read_model_file
 from ..errors import InputError
@@ -27,16 +23,24 @@ from ..horizon import Horizon
 from ..readers.workbook import README_SHEET
 from ..schema import TABLE_BY_NAME, TABLES, Column, Table
 from ..validate import Inputs
-from .xlsx import fit_widths, is_capopt_workbook, plain_value, print_landscape, put, save_workbook, style_header
+from .xlsx import (BOOLEAN, HEADER, TITLE, Book, Sheet, column_widths, header_lines, is_capopt_workbook, plain_value,
+                   print_setup, writing_book)
 
 _INTEGER_TEXT = re.compile(r"^[+-]?\d+$")
-_REQUIRED_FILL = PatternFill("solid", fgColor="F8CBAD")
+_REQUIRED_FILL = "#F8CBAD"
 _VALIDATED_ROWS = 1000  # data validations cover the example rows and this many rows below the header at least
+_TITLE_CHARS = 32  # Excel's limit for a data validation's error title
 
 
-def input_number_format(column: str) -> str:
-    """Display format of an input number column: thousands separators for USD totals and areas."""
-    if column.endswith(("_usd", "_sqft")) or column == "ai_capex_usd_per_mw":
+def input_number_format(column: Column | None) -> str:
+    """Display format of an input column, one rule for all: text and periods as text (@); numbers whose usual values
+    are at least 100 (USD totals and per MW, sqft, BTC price) with thousands separators and no decimals; other
+    numbers (MW, prices per unit, PUE, shares) as typed."""
+    if column is None:
+        return "General"
+    if column.kind in ("text", "period"):
+        return "@"
+    if column.kind in ("number", "integer") and column.typical is not None and column.typical[0] >= 100:
         return "#,##0"
     return "General"
 
@@ -65,7 +69,8 @@ def _input_value(value: object, column: Column | None) -> object:
     return text  # other spellings (yes, 1, ...) stay text: the validator reads them
 
 
-def _comment(column: Column, table: Table, horizon: Horizon | None) -> Comment:
+def _comment(column: Column, table: Table, horizon: Horizon | None) -> tuple[str, dict]:
+    """The note on a header cell (what the column means, its default and allowed values) and its size."""
     lines = [column.description + "."]
     if column.required:
         lines.append("Required.")
@@ -84,10 +89,7 @@ def _comment(column: Column, table: Table, horizon: Horizon | None) -> Comment:
         lines.append(f"Must name a {key} of sheet '{target}'.")
     if table.key and column.name in table.key:
         lines.append("Key: " + ", ".join(table.key) + " must be unique.")
-    comment = Comment("\n".join(lines), "capopt")
-    comment.width = 320
-    comment.height = 26 * (len(lines) + 2)
-    return comment
+    return "\n".join(lines), {"author": "capopt", "width": 320, "height": 26 * (len(lines) + 2)}
 
 
 def _column_range(frames: dict[str, pd.DataFrame], reference: str, last_row: int) -> str | None:
@@ -96,8 +98,9 @@ def _column_range(frames: dict[str, pd.DataFrame], reference: str, last_row: int
     frame = frames.get(table)
     if frame is None or column not in frame.columns:
         return None
-    letter = get_column_letter(list(frame.columns).index(column) + 1)
-    return f"{quote_sheetname(table)}!${letter}$2:${letter}${last_row}"
+    letter = xl_col_to_name(list(frame.columns).index(column))
+    quoted = "'" + table.replace("'", "''") + "'"
+    return f"{quoted}!${letter}$2:${letter}${last_row}"
 
 
 def _formula_number(value: float) -> str:
@@ -106,77 +109,70 @@ def _formula_number(value: float) -> str:
 
 
 def _validation(column: Column, table: Table, letter: str, frames: dict[str, pd.DataFrame],
-                last_row: int) -> DataValidation | None:
-    """The data validation that helps a planner fill this column, None where none helps."""
-    rule: DataValidation | None = None
+                last_row: int) -> dict | None:
+    """The data validation (XlsxWriter options) that helps a planner fill this column, None where none helps."""
+    rule: dict | None = None
     if column.references:
         source = _column_range(frames, column.references, last_row)
         if source:
-            rule = DataValidation("list", formula1=source, errorStyle="warning",
-                                  error=f"Not a {column.references.split('.')[1]} of sheet "
-                                        f"'{column.references.split('.')[0]}'.")
+            rule = {"validate": "list", "source": f"={source}", "error_type": "warning",
+                    "error_message": f"Not a {column.references.split('.')[1]} of sheet "
+                                     f"'{column.references.split('.')[0]}'."}
     elif column.kind == "bool":
-        rule = DataValidation("list", formula1='"TRUE,FALSE"', error="Enter TRUE or FALSE.")
+        rule = {"validate": "list", "source": ["TRUE", "FALSE"], "error_message": "Enter TRUE or FALSE."}
     elif column.kind == "period" and table.name != "periods":
         source = _column_range(frames, "periods.period", last_row)
         if source:
-            rule = DataValidation("list", formula1=source, errorStyle="warning",
-                                  error="Not a period of sheet 'periods' (a period start of the horizon).")
+            rule = {"validate": "list", "source": f"={source}", "error_type": "warning",
+                    "error_message": "Not a period of sheet 'periods' (a period start of the horizon)."}
     elif column.kind == "period":
         cell = f"{letter}2"
-        rule = DataValidation("custom", formula1=f'OR(AND(ISTEXT({cell}),LEN({cell})=7,MID({cell},5,1)="-"),'
-                                                 f"AND(ISNUMBER({cell}),DAY({cell})=1))",
-                              error="Enter the period as text YYYY-MM, e.g. 2027-01.")
+        rule = {"validate": "custom", "value": f'=OR(AND(ISTEXT({cell}),LEN({cell})=7,MID({cell},5,1)="-"),'
+                                               f"AND(ISNUMBER({cell}),DAY({cell})=1))",
+                "error_message": "Enter the period as text YYYY-MM, e.g. 2027-01."}
     elif column.kind in ("integer", "number"):  # every number column has an allowed range (schema.py)
-        kind = "whole" if column.kind == "integer" else "decimal"
-        rule = DataValidation(kind, operator="between", formula1=_formula_number(column.minimum or 0),
-                              formula2=_formula_number(column.maximum), error=f"Enter a "
-                              f"{'whole number' if kind == 'whole' else 'number'} {column.allowed_text()}.")
+        whole = column.kind == "integer"
+        rule = {"validate": "integer" if whole else "decimal", "criteria": "between",
+                "minimum": _formula_number(column.minimum or 0), "maximum": _formula_number(column.maximum),
+                "error_message": f"Enter a {'whole number' if whole else 'number'} {column.allowed_text()}."}
     if rule is not None:
-        rule.allow_blank = True
-        rule.showErrorMessage = True
-        rule.errorTitle = column.name
-        rule.add(f"{letter}2:{letter}{last_row}")
+        rule.update(ignore_blank=True, show_error=True, error_title=column.name[:_TITLE_CHARS])
     return rule
 
 
-def _input_sheet(book: Workbook, title: str, table: Table, frame: pd.DataFrame, frames: dict[str, pd.DataFrame],
+def _input_sheet(book: Book, title: str, table: Table, frame: pd.DataFrame, frames: dict[str, pd.DataFrame],
                  horizon: Horizon | None, *, validations: bool) -> None:
-    ws = book.create_sheet(title)
-    columns = [str(c) for c in frame.columns]
+    sheet = book.sheet(title)
+    ws = sheet.ws
+    names = [str(c) for c in frame.columns]
+    columns = [table.column_by_name.get(name) for name in names]
     last_row = max(_VALIDATED_ROWS, len(frame) + 500)
-    for i, name in enumerate(columns, start=1):
-        column = table.column_by_name.get(name)
-        put(ws, 1, i, name)
-        letter = get_column_letter(i)
+    header = book.format(**HEADER, text_wrap=True)
+    required = book.format(**{**HEADER, "bg_color": _REQUIRED_FILL}, text_wrap=True)
+    formats = [input_number_format(c) for c in columns]
+    widths = column_widths(frame, formats)
+    ws.set_row(0, 15 * min(header_lines(names, widths), 4))
+    sheet.row(0, names, [required if c is not None and c.required else header for c in columns])
+    cell_formats = [book.format(num_format=f, indent=1) if f == "@" else book.format(num_format=f)
+                    if f != "General" else book.format(num_format=BOOLEAN, align="center")
+                    if c is not None and c.kind == "bool" else None for f, c in zip(formats, columns)]
+    for i, (column, width) in enumerate(zip(columns, widths)):
+        ws.set_column(i, i, width, cell_formats[i])  # typed periods stay text, not dates; numbers as the rule says
         if column is None:
             continue
-        ws.cell(row=1, column=i).comment = _comment(column, table, horizon)
-        if column.kind in ("text", "period"):
-            ws.column_dimensions[letter].number_format = "@"  # typed periods stay text, not dates
-        else:
-            ws.column_dimensions[letter].number_format = input_number_format(name)
-        if validations:
-            rule = _validation(column, table, letter, frames, last_row)
-            if rule is not None:
-                ws.add_data_validation(rule)
-    for r, values in enumerate(frame.itertuples(index=False, name=None), start=2):
-        for i, (name, value) in enumerate(zip(columns, values), start=1):
-            column = table.column_by_name.get(name)
-            cell_value = _input_value(value, column)
-            put(ws, r, i, cell_value, input_number_format(name))
-            if isinstance(cell_value, str) and column is not None and column.kind in ("text", "period"):
-                ws.cell(row=r, column=i).number_format = "@"
-    style_header(ws, columns)
-    for i, name in enumerate(columns, start=1):
-        column = table.column_by_name.get(name)
-        if column is not None and column.required:
-            ws.cell(row=1, column=i).fill = _REQUIRED_FILL
-    fit_widths(ws, frame)
-    print_landscape(ws, fit_height=False)
+        text, options = _comment(column, table, horizon)
+        ws.write_comment(0, i, text, options)
+        rule = _validation(column, table, xl_col_to_name(i), frames, last_row) if validations else None
+        if rule is not None:
+            ws.data_validation(1, i, last_row - 1, i, rule)
+    for r, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+        sheet.row(r, [_input_value(v, c) for v, c in zip(values, columns)], cell_formats)
+    ws.autofilter(0, 0, max(len(frame), 1), max(len(names) - 1, 0))
+    ws.freeze_panes(1, 0)
+    print_setup(ws)
 
 
-def add_input_sheets(book: Workbook, frames: dict[str, pd.DataFrame], *, horizon: Horizon | None = None,
+def add_input_sheets(book: Book, frames: dict[str, pd.DataFrame], *, horizon: Horizon | None = None,
                      validations: bool = True, title: str = "{table}") -> None:
     """Append one sheet per input table in `frames` (columns of docs/formulation.md; text or typed values), in
     schema order.
@@ -191,17 +187,15 @@ def add_input_sheets(book: Workbook, frames: dict[str, pd.DataFrame], *, horizon
                          validations=validations)
 
 
-def _readme(book: Workbook, paragraphs: list[str]) -> None:
+def _readme(book: Book, paragraphs: list[str]) -> Sheet:
     """A first sheet of notes, one short line per row (wrapped by hand: row heights do not grow by themselves)."""
-    ws = book.create_sheet(README_SHEET, 0)
-    ws.column_dimensions["A"].width = 110
-    row = 1
-    for paragraph in paragraphs:
-        for line in textwrap.wrap(paragraph, 100, subsequent_indent="  ") or [""]:
-            put(ws, row, 1, line)
-            row += 1
-    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
-    print_landscape(ws, fit_height=False)
+    sheet = book.sheet(README_SHEET)
+    lines = [line for paragraph in paragraphs for line in textwrap.wrap(paragraph, 100, subsequent_indent="  ") or [""]]
+    for row, line in enumerate(lines):
+        sheet.row(row, [line or None], book.format(**TITLE) if row == 0 else None)
+    sheet.widths({0: 110})
+    print_setup(sheet.ws, repeat_header=None)
+    return sheet
 
 
 def _readme_lines(model_yaml: str | None, horizon: Horizon | None) -> list[str]:
@@ -234,12 +228,10 @@ def write_input_workbook(path: Path, frames: dict[str, pd.DataFrame], *, horizon
 
     `frames` holds docs/formulation.md tables (text cells as read from CSV, or typed values); written atomically.
     """
-    book = Workbook()
-    book.remove(book.active)
-    add_input_sheets(book, frames, horizon=horizon)
-    _readme(book, _readme_lines(model_yaml, horizon))
-    book.active = 0
-    return save_workbook(book, path)
+    with atomic_file(Path(path)) as staging, writing_book(staging) as book:
+        _readme(book, _readme_lines(model_yaml, horizon))
+        add_input_sheets(book, frames, horizon=horizon)
+    return Path(path)
 
 
 def inputs_as_frames(inputs: Inputs, horizon: Horizon) -> dict[str, pd.DataFrame]:

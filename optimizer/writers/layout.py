@@ -1,7 +1,7 @@
 """What plan and sweep folders hold: a plan's files by format, its tables, their sheets in plan.xlsx and its chart
 files; a sweep's files.
 
-Shared by the writers, `capopt plot` (which reads a plan back) and the sweep, without loading openpyxl or matplotlib.
+Shared by the writers, `capopt plot` (which reads a plan back) and the sweep, without loading XlsxWriter or matplotlib.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ PLAN_SHEETS = {  # the sheet of each plan table in plan.xlsx
     "period_totals": "Cash flow",
     "shadow_prices": "Shadow prices",
 }
+SCENARIO_SHEETS = {"committed": "Committed", "scenario_years": "Scenario years"}  # a scenario plan's extra tables
 CHART_TABLES = ("site_periods", "period_totals", "shadow_prices")  # what the charts (and `capopt plot`) need
 CHART_COLUMNS = {  # table -> (text columns, number columns) the charts draw from
     "site_periods": (("site", "period"), ("mining_installed_mw", "ai_ready_mw", "ai_under_construction_mw",

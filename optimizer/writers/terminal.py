@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..model.constraints import REPORTED_DUALS
 from ..model.objective import TERMS
 from ..results import Plan
 from ..results.summary import Summary
+from .wording import binding_limits, contract_worth, musd, status_text, why_negative
 
 VIEWS = ("year", "site", "period")
 _BY_PERIOD_UP_TO = 24  # horizons up to this many periods are shown period by period unless asked otherwise
-
-
-def _musd(value: float) -> str:
-    return f"{value / 1e6:,.1f}"
 
 
 def _price(value: float) -> str:
@@ -31,15 +27,7 @@ def default_view(plan: Plan) -> str:
 def _status_line(s: Summary) -> str:
     h = s.horizon
     kind = {1: "monthly", 3: "quarterly"}[h.months_per_period]
-    status = s.status
-    if s.whole is not None and s.whole.problem == "MILP":
-        gap, bound = s.whole.mip_gap, s.whole.best_bound_usd
-        gap_text = "gap not reported by the solver" if gap is None else f"gap {gap:.2%}"
-        bound_text = "" if bound is None else f", best bound {bound:,.0f} USD"
-        status = (f"feasible, not proven optimal: {gap_text}{bound_text}" if s.status == "feasible"
-                  else f"optimal (MILP, {gap_text if gap is None else f'within a gap of {gap:.2%}'})")
-    elif s.whole is not None:
-        status += " (LP relaxation: halls, lots and signatures may be fractional)"
+    status = status_text(s)
     return (f"{s.name}: {status}; {h.periods} {kind} periods {h.first}..{h.last}, "
             f"discount rate {h.discount_rate:.1%}/yr")
 
@@ -50,27 +38,25 @@ def _npv_lines(s: Summary) -> list[str]:
     label = "expected NPV" if scenario else "NPV"
     lines = [f"{label}: {money.npv_usd:,.0f} USD   (undiscounted cash flow {money.undiscounted_cash_flow_usd:,.0f} "
              f"USD{', probability-weighted' if scenario else ''})"]
-    capex = money.present_value_usd["capex_usd"]
-    if money.terminal_value.method == "none" and money.npv_usd < 0 < capex:
-        lines.append(f"  why negative: {_musd(capex)} M USD of capex (present value) is counted in full, but revenue "
-                     f"only through {s.horizon.last}; halls and ASICs keep earning after it. Set terminal_value: "
-                     "depreciated (with ai_life_years, asic_life_years) to count what they are still worth then.")
+    negative = why_negative(s)
+    if negative:
+        lines.append(f"  why negative: {negative}")
     lines += ["", f"present value by term, M USD{' (probability-weighted)' if scenario else ''}:"]
     for term in TERMS:
-        lines.append(f"  {'+' if term.sign > 0 else '-'} {term.label:<22}{_musd(money.present_value_usd[term.name]):>12}")
+        lines.append(f"  {'+' if term.sign > 0 else '-'} {term.label:<22}{musd(money.present_value_usd[term.name]):>12}")
     tv = money.terminal_value
     if tv.method != "none":
-        lines.append(f"  + {'terminal value':<22}{_musd(tv.present_value_usd):>12}   (not a cash flow: "
-                     f"{_musd(tv.value_at_horizon_end_usd)} M USD of depreciated capex at the horizon's end)")
+        lines.append(f"  + {'terminal value':<22}{musd(tv.present_value_usd):>12}   (not a cash flow: "
+                     f"{musd(tv.value_at_horizon_end_usd)} M USD of depreciated capex at the horizon's end)")
     for item in money.commitments_beyond_horizon:
         lines.append(f"  note: {item['contract']} tranche {item['tranche']} runs {item['months_beyond_horizon']} months "
-                     f"past the horizon ({item['mw']:g} MW, {_musd(item['revenue_beyond_horizon_usd'])} M USD revenue "
+                     f"past the horizon ({item['mw']:g} MW, {musd(item['revenue_beyond_horizon_usd'])} M USD revenue "
                      f"not in the NPV)")
     for short in money.shortfalls:
         tranches = f"tranche {short.tranches}" if short.tranches.isdigit() else f"tranches {short.tranches}"
         lines.append(f"  shortfall: {short.contract} ({tranches}) at {short.site} is up to "
                      f"{short.short_mw:g} MW short in {short.periods} period(s) {short.first}..{short.last}: "
-                     f"{_musd(short.penalty_usd)} M USD of penalties ({_musd(short.penalty_present_value_usd)} M "
+                     f"{musd(short.penalty_usd)} M USD of penalties ({musd(short.penalty_present_value_usd)} M "
                      f"present value); why: {short.why}")
     return lines
 
@@ -99,37 +85,33 @@ def _view(plan: Plan, by: str) -> list[str]:
     lines = [f"by {by} (IT MW installed, running, AI ready and AI delivered; {note}; USD sums):", header]
     for name, row in [*rows.iterrows(), ("total", total)]:
         lines.append(f"{str(name):<14}{row.mining_installed_mw:>10.1f}{row.mining_running_mw:>9.1f}"
-                     f"{row.ai_ready_mw:>9.1f}{row.ai_delivered_mw:>9.1f}{_musd(row.mining_revenue_usd):>11}"
-                     f"{_musd(row.ai_revenue_usd):>9}{_musd(row.capex_usd):>10}{_musd(row.cash_flow_usd):>10}")
+                     f"{row.ai_ready_mw:>9.1f}{row.ai_delivered_mw:>9.1f}{musd(row.mining_revenue_usd):>11}"
+                     f"{musd(row.ai_revenue_usd):>9}{musd(row.capex_usd):>10}{musd(row.cash_flow_usd):>10}")
     return lines
 
 
 def _binding_lines(plan: Plan) -> list[str]:
     """Limits that bind, by family and site: in how many periods (and scenarios), and what one more unit for one
     period is worth at most."""
-    shadow = plan.shadow_prices
-    binding = shadow[shadow["shadow_price"].abs() > 1e-6]
-    if not len(binding):
+    limits = binding_limits(plan.shadow_prices)
+    if not limits:
         return ["no floor-space, power or budget limit binds"]
     outcomes = plan.summary.scenarios
     lines = ["binding limits: what one more unit, for one period, adds to the NPV (present value, and in that "
              "period's money)" + (" if that scenario happens:" if outcomes else ":")]
-    for constraint, group in binding.groupby("constraint", sort=False):
-        dual = REPORTED_DUALS[constraint]
-        for site, rows in group.groupby("site", dropna=False, sort=False):
-            place = f" at {site}" if pd.notna(site) else ""
-            best = rows.loc[rows["shadow_price"].abs().idxmax()]
-            value = (f"up to {_price(best.shadow_price)} {dual.unit} ({_price(best.shadow_price_in_period_usd)} in "
-                     f"{best.period}'s money")
-            if outcomes is None:
-                lines.append(f"  {dual.label}{place}: binds in {len(rows)} period(s) from {rows['period'].iloc[0]}; "
-                             f"{value})")
-                continue
-            names = list(dict.fromkeys(rows["scenario"]))
-            p = sum(outcomes.probability_by_scenario[n] for n in names)
-            lines.append(f"  {dual.label}{place}: binds in {len(names)} of {len(outcomes.npv_by_scenario_usd)} "
-                         f"scenarios ({p:.0%} of the probability), {len(rows)} scenario-periods; {value}, "
-                         f"in {best.scenario})")
+    for limit in limits:
+        place = f" at {limit.site}" if limit.site is not None else ""
+        best, dual = limit.best, limit.dual
+        value = (f"up to {_price(best.shadow_price)} {dual.unit} ({_price(best.shadow_price_in_period_usd)} in "
+                 f"{best.period}'s money")
+        if outcomes is None:
+            lines.append(f"  {dual.label}{place}: binds in {limit.rows} period(s) from {limit.first_period}; "
+                         f"{value})")
+            continue
+        p = sum(outcomes.probability_by_scenario[n] for n in limit.scenarios)
+        lines.append(f"  {dual.label}{place}: binds in {len(limit.scenarios)} of {len(outcomes.npv_by_scenario_usd)} "
+                     f"scenarios ({p:.0%} of the probability), {limit.rows} scenario-periods; {value}, "
+                     f"in {best.scenario})")
     return lines
 
 
@@ -144,18 +126,9 @@ def _whole_lines(s: Summary) -> list[str]:
     for lot in whole.asic_lots_bought:
         lines.append(f"  buy {lot['lots']:g} lot(s) of {lot['lot_mw']:g} MW of {lot['model']} for {lot['site']} in "
                      f"{lot['period']} ({lot['mw']:g} MW)")
-    explained = {d["contract"]: d for d in s.contract_decisions or []}
     for contract in whole.optional_contracts:
         words = "sign" if contract["signed"] else "do not sign"
-        detail = explained.get(contract["contract"])
-        if detail is None:
-            worth = "; --explain-decisions shows what it adds"
-        elif detail["npv_added_usd"] is None:
-            worth = f"; the other choice has no plan ({detail['flipped_plan']})"
-        elif detail["npv_added_usd"] >= 0:
-            worth = f"; signing it adds {detail['npv_added_usd']:,.0f} USD to the objective"
-        else:
-            worth = f"; signing it would lower the objective by {-detail['npv_added_usd']:,.0f} USD"
+        worth = f"; {contract_worth(s, contract['contract'])}"
         lines.append(f"  {words} optional contract {contract['contract']}{worth}")
     if whole.lp_relaxation_objective_usd is not None:
         lumps = whole.lp_relaxation_objective_usd - s.objective_usd
@@ -196,7 +169,7 @@ def _scenario_lines(plan: Plan) -> list[str]:
         rows = years[years["scenario"] == name].set_index("year")
         cells = "".join(f"{rows.loc[y, 'mining_installed_mw']:>7.0f}/{rows.loc[y, 'ai_ready_mw']:<6.0f}"
                         for y in year_list)
-        lines.append(f"{name:<14}{_musd(outcomes.npv_by_scenario_usd[name]):>10}"
+        lines.append(f"{name:<14}{musd(outcomes.npv_by_scenario_usd[name]):>10}"
                      f"{outcomes.probability_by_scenario[name]:>7.1%}" + cells)
     voi = s.value_of_information
     if voi is not None:
