@@ -76,7 +76,7 @@ def write_plan(plan: Plan, out_dir: Path | str, formats: Iterable[str] = ("csv",
                 _csv_safe(frame).to_csv(staging / f"{name}.csv", index=False)
                 names.append(f"{name}.csv")
         if "xlsx" in formats:
-            # openpyxl: loaded only when a workbook is asked for
+            # XlsxWriter: loaded only when a workbook is asked for
             from .plan_workbook import write_plan_workbook
 
             write_plan_workbook(plan, staging / PLAN_XLSX)
