@@ -130,7 +130,7 @@ def _validation(column: Column, table: Table, letter: str, frames: dict[str, pd.
         rule = {"validate": "custom", "value": f'=OR(AND(ISTEXT({cell}),LEN({cell})=7,MID({cell},5,1)="-"),'
                                                f"AND(ISNUMBER({cell}),DAY({cell})=1))",
                 "error_message": "Enter the period as text YYYY-MM, e.g. 2027-01."}
-    elif column.kind in ("integer", "number"):  # every number column has an allowed range (schema.py)
+    elif column.kind in ("integer", "number") and column.maximum is not None:  # every one has a range (schema.py)
         whole = column.kind == "integer"
         rule = {"validate": "integer" if whole else "decimal", "criteria": "between",
                 "minimum": _formula_number(column.minimum or 0), "maximum": _formula_number(column.maximum),

@@ -177,8 +177,8 @@ def _chart_tables(plan_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, st
         except Exception as exc:  # noqa: BLE001 - a damaged workbook fails inside openpyxl in many ways
             raise _damaged(shown, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
         return {name: sheets[PLAN_SHEETS[name]] for name in CHART_TABLES}, dict.fromkeys(CHART_TABLES, shown)
-    tables = ", ".join(f"{name}.csv" for name in CHART_TABLES)
-    raise PlanFileError(f"{display_path(plan_dir)} holds no plan tables ({tables}, {PLAN_JSON} or {PLAN_XLSX})")
+    table_files = ", ".join(f"{name}.csv" for name in CHART_TABLES)
+    raise PlanFileError(f"{display_path(plan_dir)} holds no plan tables ({table_files}, {PLAN_JSON} or {PLAN_XLSX})")
 
 
 def _checked(name: str, frame: pd.DataFrame, shown: str) -> pd.DataFrame:

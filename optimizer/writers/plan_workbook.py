@@ -90,8 +90,9 @@ def _expected(plan: Plan, frame: pd.DataFrame, columns: list[str]) -> pd.DataFra
     """Per period sums of `columns` of a plan table, in horizon order; probability-weighted over the scenarios of a
     scenario plan (the expected value)."""
     values = frame[columns]
-    if "scenario" in frame.columns:
-        weight = frame["scenario"].map(plan.summary.scenarios.probability_by_scenario).to_numpy(float)
+    outcomes = plan.summary.scenarios
+    if outcomes is not None and "scenario" in frame.columns:
+        weight = frame["scenario"].map(outcomes.probability_by_scenario).to_numpy(float)
         values = values.mul(weight, axis=0)
     return values.groupby(frame["period"].to_numpy(), sort=False).sum()
 
@@ -116,7 +117,7 @@ def _key_figures(plan: Plan) -> list[_Line]:
     negative = why_negative(s)
     if negative:
         lines += _note(f"Why negative: {negative}")
-    if scenario:
+    if outcomes is not None:
         lines += [_Line(f"CVaR (mean NPV of the worst {1 - outcomes.cvar_alpha:.0%} of outcomes)", outcomes.cvar_usd,
                         f"USD, at alpha {outcomes.cvar_alpha:g}; the objective weights it by {outcomes.risk_weight:g}",
                         _USD),
@@ -393,6 +394,8 @@ def _scenarios_sheet(book: Book, plan: Plan) -> None:
     mining and AI per scenario and year."""
     s = plan.summary
     outcomes = s.scenarios
+    if outcomes is None:
+        raise ValueError("the Scenarios sheet needs a scenario plan")
     sheet = book.sheet(SCENARIOS_SHEET)
     sheet.row(0, [f"{len(outcomes.npv_by_scenario_usd)} scenarios, one plan: decisions through "
                   f"{outcomes.commit_through} are the same in all of them"], book.format(**TITLE))

@@ -75,7 +75,8 @@ def write_results_workbook(frame: pd.DataFrame, meta: Mapping[str, object], path
     """Write results.xlsx to `path` (a staging path: written atomically)."""
     about = pd.DataFrame([(k, json.dumps(v) if isinstance(v, (list, dict)) else v) for k, v in meta.items()],
                          columns=["item", "value"])
-    parameters = meta.get("parameters") or []
+    parameters = meta.get("parameters")
+    first_parameter = str(parameters[0]) if isinstance(parameters, list) and parameters else None
     with writing_book(path) as book:
         results = book.sheet(RESULTS_SHEET)
         results.table(frame, [results_number_format(str(c)) for c in frame.columns], freeze=(1, 2))
@@ -83,7 +84,7 @@ def write_results_workbook(frame: pd.DataFrame, meta: Mapping[str, object], path
         if "npv_usd" in frame.columns and len(frame):
             sheet = book.sheet(CHART_SHEET)
             sheet.row(0, [f"{len(frame):,} scenarios; the table is on sheet '{RESULTS_SHEET}'"])
-            sheet.ws.insert_chart(1, 0, _npv_chart(book, frame, str(parameters[0]) if parameters else None))
+            sheet.ws.insert_chart(1, 0, _npv_chart(book, frame, first_parameter))
             print_setup(sheet.ws, repeat_header=None)
         sheet = book.sheet(ABOUT_SHEET)
         sheet.table(about, ["General", "General"])

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -110,12 +111,13 @@ class Sheet:
                     raise TypeError(f"{self.title}: cannot write a {kind.__name__} to a cell")
             fmt = formats[c] if isinstance(formats, (list, tuple)) else formats
             if kind is float or kind is int:
-                if kind is float and not math.isfinite(value):
+                number = cast(float, value)
+                if kind is float and not math.isfinite(number):
                     continue
-                ws._write_number(r, c, value, fmt)
-                parts.append(f"{head}{c + 1}\0n{float(value)!r}\n")
+                ws._write_number(r, c, number, fmt)
+                parts.append(f"{head}{c + 1}\0n{float(number)!r}\n")
             elif kind is str:
-                text, formula_like = book.text(value)
+                text, formula_like = book.text(cast(str, value))
                 if formula_like:  # stored as text; the quote keeps it text when edited
                     fmt = book.quoted(fmt)
                 if text:
