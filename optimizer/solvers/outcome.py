@@ -17,7 +17,8 @@ class SolveOutcome:
     or error. `col_value` and `row_dual` are None without a plan. `row_dual` is d objective / d row bound (the
     objective is maximised, so a binding upper limit has a dual >= 0); for a MILP it comes from the LP with every
     integer variable fixed at its value in the plan (`duals_from_fixed_lp`). `objective_usd` is the value of the
-    objective solved; `best_bound_usd` and `mip_gap` (relative) are the MILP search's.
+    objective solved; `best_bound_usd` and `mip_gap` (relative) are the MILP search's; `lp_relaxation_usd` is the
+    objective of the MILP's LP relaxation, when the solver run computed it.
     """
 
     status: str
@@ -31,6 +32,7 @@ class SolveOutcome:
     mip_gap: float | None = None
     best_bound_usd: float | None = None
     duals_from_fixed_lp: bool = False
+    lp_relaxation_usd: float | None = None
     handoff_seconds: float = 0.0
     solve_seconds: float = 0.0
 
