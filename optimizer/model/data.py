@@ -1,7 +1,7 @@
 """Model parameters: the validated inputs as numpy arrays indexed [site, model, tranche, period]."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -183,6 +183,16 @@ def model_data(inputs: Inputs, horizon: Horizon, options: ModelOptions | None = 
         ai_block_mw=_optional_column(sites, "ai_block_mw"),
         lot_mw=_optional_column(miners, "lot_mw"),
     )
+
+
+def with_period_values(data: ModelData, values: PeriodValues) -> ModelData:
+    """`data`, built from the periods table, with a scenario's period values instead (extension C): the arrays that
+    do not depend on the scenario are shared, not rebuilt."""
+    return replace(data, hashprice_usd_per_ph_day=values.hashprice_usd_per_ph_day,
+                   hashprice_derived=values.hashprice_derived,
+                   spot_price_usd_per_kw_month=values.ai_spot_price_usd_per_kw_month,
+                   spot_max_mw=values.ai_spot_max_mw,
+                   energy_price_usd_per_mwh=data.energy_price_usd_per_mwh * values.energy_price_factor[None, :])
 
 
 def _optional_column(frame, column: str) -> np.ndarray:

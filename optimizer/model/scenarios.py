@@ -23,7 +23,7 @@ import numpy as np
 
 from ..case import Case
 from .build import CapacityModel, add_plan, no_garbage_collection
-from .data import model_data
+from .data import model_data, with_period_values
 from .lp import INF, LinearProgram, LinearRows, RowBlock, VariableBlock
 from .objective import npv_costs
 from .variables import ALWAYS_SHARED, NONANTICIPATIVE
@@ -77,9 +77,10 @@ def build_scenario_model(case: Case, *, risk_weight: float | None = None) -> Sce
     with no_garbage_collection():
         lp = LinearProgram()
         members: list[CapacityModel] = []
+        periods_table_data = model_data(case.inputs, case.horizon, case.options)  # energy price factor 1
         for w in range(len(values.names)):
             lp.scope = f"w{w}_"
-            data = model_data(case.inputs, case.horizon, case.options, values.row(w))
+            data = with_period_values(periods_table_data, values.row(w))
             shared = members[0].variables if members else None
             members.append(add_plan(lp, case, data, shared=shared, commit_through_t=settings.commit_through_t))
         lp.scope = ""

@@ -57,27 +57,27 @@ def committed_decisions(model: ScenarioModel, col_value: np.ndarray) -> pd.DataF
 
 def _scenario_years(model: ScenarioModel, figures: list[PlanFigures]) -> pd.DataFrame:
     """Per scenario and calendar year: mean IT MW to mining and AI, revenue and cash flow."""
-    frames = []
-    for name, p, f in zip(model.names, model.probability, figures):
-        labels = f.data.horizon.labels
-        year = np.array([label[:4] for label in labels])
-        per_period = pd.DataFrame({
-            "year": year,
-            "mining_installed_mw": f.values["cap_m"].sum(axis=(0, 1)),
-            "ai_ready_mw": f.values["cap_a"].sum(axis=0),
-            "ai_delivered_mw": f.contract_mw.sum(axis=0) + f.values["spot_a"].sum(axis=0),
-            "mining_revenue_usd": f.revenue_by_period("mining"),
-            "ai_revenue_usd": f.revenue_by_period("ai"),
-            "cash_flow_usd": f.cash_flow_usd.sum(axis=0),
-        })
-        by_year = per_period.groupby("year", sort=True).agg(
-            mining_installed_mw=("mining_installed_mw", "mean"), ai_ready_mw=("ai_ready_mw", "mean"),
-            ai_delivered_mw=("ai_delivered_mw", "mean"), mining_revenue_usd=("mining_revenue_usd", "sum"),
-            ai_revenue_usd=("ai_revenue_usd", "sum"), cash_flow_usd=("cash_flow_usd", "sum")).reset_index()
-        by_year.insert(0, "probability", p)
-        by_year.insert(0, "scenario", name)
-        frames.append(by_year)
-    return pd.concat(frames, ignore_index=True)
+    labels = figures[0].data.horizon.labels
+    periods = len(labels)
+    per_period = pd.DataFrame({
+        "scenario": np.repeat(np.arange(len(figures)), periods),
+        "year": np.tile([label[:4] for label in labels], len(figures)),
+        "mining_installed_mw": np.concatenate([f.values["cap_m"].sum(axis=(0, 1)) for f in figures]),
+        "ai_ready_mw": np.concatenate([f.values["cap_a"].sum(axis=0) for f in figures]),
+        "ai_delivered_mw": np.concatenate([f.contract_mw.sum(axis=0) + f.values["spot_a"].sum(axis=0)
+                                           for f in figures]),
+        "mining_revenue_usd": np.concatenate([f.revenue_by_period("mining") for f in figures]),
+        "ai_revenue_usd": np.concatenate([f.revenue_by_period("ai") for f in figures]),
+        "cash_flow_usd": np.concatenate([f.cash_flow_usd.sum(axis=0) for f in figures]),
+    })
+    by_year = per_period.groupby(["scenario", "year"], sort=True).agg(
+        mining_installed_mw=("mining_installed_mw", "mean"), ai_ready_mw=("ai_ready_mw", "mean"),
+        ai_delivered_mw=("ai_delivered_mw", "mean"), mining_revenue_usd=("mining_revenue_usd", "sum"),
+        ai_revenue_usd=("ai_revenue_usd", "sum"), cash_flow_usd=("cash_flow_usd", "sum")).reset_index()
+    w = by_year["scenario"].to_numpy(int)
+    by_year.insert(1, "probability", model.probability[w])
+    by_year["scenario"] = np.asarray(model.names, dtype=object)[w]
+    return by_year
 
 
 def read_scenario_plan(model: ScenarioModel, outcome: SolveOutcome) -> Plan:
@@ -95,7 +95,8 @@ def read_scenario_plan(model: ScenarioModel, outcome: SolveOutcome) -> Plan:
     tables: dict[str, list[pd.DataFrame]] = {name: [] for name in PLAN_TABLES}
     for name, f, member in zip(model.names, figures, model.members):
         for table, frame in plan_tables(f, member).items():
-            tables[table].append(frame.assign(scenario=name)[["scenario", *frame.columns]])
+            frame.insert(0, "scenario", name)
+            tables[table].append(frame)
     frames = {table: pd.concat(parts, ignore_index=True) for table, parts in tables.items()}
     committed = committed_decisions(model, x)
     p = model.probability
