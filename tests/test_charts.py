@@ -3,13 +3,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from PIL import Image
 
 import optimizer
 from optimizer.cli import main
-from optimizer.writers.charts import CHART_FILES, write_charts
+from optimizer.model.objective import TERMS
+from optimizer.writers.charts import (PlanView, _payback, allocation_chart, cash_flow_chart, plan_view,
+                                      shadow_price_chart, write_charts)
+from optimizer.writers.layout import CHART_FILES
 from optimizer.writers.plan_files import write_plan
 
 from .smallcase import small_tables, write_csv_case
@@ -35,8 +40,8 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> optimizer.Plan:
     return optimizer.solve(optimizer.load(write_csv_case(folder, small_tables())))
 
 
-def test_write_charts_draws_three_valid_pngs(plan: optimizer.Plan, tmp_path: Path) -> None:
-    paths = write_charts(plan.tables(), tmp_path, months_per_period=1, crossover_period=plan.crossover_period)
+def test_write_charts_draws_four_valid_pngs(plan: optimizer.Plan, tmp_path: Path) -> None:
+    paths = write_charts(plan.tables(), tmp_path, plan.summary.to_json())
     assert [p.name for p in paths] == list(CHART_FILES)
     _assert_pngs(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(CHART_FILES)  # no temporary files left
@@ -106,3 +111,83 @@ def test_plot_of_a_corrupt_workbook_plan_is_one_line(plan: optimizer.Plan, tmp_p
     book.write_bytes(book.read_bytes()[:3000])
     lines = _plot_lines(tmp_path / "plan")
     assert len(lines) == 1 and lines[0].startswith("error: ") and "plan.xlsx: damaged (" in lines[0], lines
+
+
+# ---- what the charts show ---------------------------------------------------------------------------------------
+
+def _view(plan: optimizer.Plan) -> PlanView:
+    return plan_view(plan.tables(), plan.summary.to_json())
+
+
+def test_cash_flow_chart_draws_every_term_and_the_cumulative_lines_end_at_the_plans_totals(
+        plan: optimizer.Plan) -> None:
+    summary = plan.summary.to_json()
+    fig = cash_flow_chart(_view(plan))
+    top, bottom = fig.axes
+    lines = {line.get_label(): line.get_ydata() for line in top.lines}
+    assert lines["cumulative cash flow"][0] == 0
+    assert lines["cumulative cash flow"][-1] * 1e6 == pytest.approx(summary["undiscounted_cash_flow_usd"])
+    assert lines["cumulative discounted cash flow"][-1] * 1e6 == pytest.approx(summary["npv_of_cash_flows_usd"])
+    drawn = set(bottom.get_legend_handles_labels()[1])
+    for term in TERMS:
+        if plan.period_totals[term.name].abs().max() > 0:
+            assert f"{term.label} ({'+' if term.sign > 0 else chr(0x2212)})" in drawn
+    capex = plan.period_totals["capex_usd"].sum()
+    assert f"{capex / 1e6:,.0f} M USD of capex" in fig._suptitle.get_text()
+
+
+@pytest.mark.parametrize("cumulative, words, back", [
+    ([5e6, 6e6, 8e6], "never below zero; 8 M USD by the end of 2027-06", None),
+    ([-5e6, -2e6, 1e6], "at most 5 M USD out of pocket (2027-04); paid back in 2027-06", 2),
+    ([-5e6, -6e6, -1e6], "at most 6 M USD out of pocket (2027-05); not paid back by the end of 2027-06, still "
+                         "\u22121 M USD", None),
+])
+def test_payback_in_words(cumulative: list[float], words: str, back: int | None) -> None:
+    assert _payback(["2027-04", "2027-05", "2027-06"], np.array(cumulative), "2027-06") == (words, back)
+
+
+def _shadow(rows: list[tuple[str, str | None, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["constraint", "site", "period", "shadow_price"]).assign(
+        shadow_price_in_period_usd=lambda f: f["shadow_price"])
+
+
+def _bare_view(shadow: pd.DataFrame) -> PlanView:
+    return PlanView(pd.DataFrame(), pd.DataFrame(), shadow, 1, None, 0.0)
+
+
+def test_shadow_price_chart_has_a_panel_only_for_limits_that_bind_and_names_only_binding_sites() -> None:
+    periods = ["2027-01", "2027-02", "2027-03"]
+    shadow = _shadow([("floor_space", site, p, 0.0) for site in "AB" for p in periods]
+                     + [("power", "A", p, v) for p, v in zip(periods, (0.0, 1500.0, 2000.0))]
+                     + [("power", "B", p, 0.0) for p in periods]
+                     + [("capex_budget", None, p, 0.0) for p in periods])
+    fig = shadow_price_chart(_bare_view(shadow))
+    assert len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left").startswith("Power: one more facility MW")
+    assert ax.get_ylabel() == "USD/MW, present value"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["A"]
+    assert "power at A 3,500 USD/MW" in fig._suptitle.get_text()
+
+
+def test_shadow_price_chart_without_a_binding_limit_says_so_without_panels() -> None:
+    shadow = _shadow([("power", "A", "2027-01", 0.0), ("floor_space", "A", "2027-01", 0.0),
+                      ("capex_budget", None, "2027-01", 0.0)])
+    fig = shadow_price_chart(_bare_view(shadow))
+    assert fig.axes == [] and "No limit (floor space, power, capex budget) binds" in fig.texts[0].get_text()
+
+
+def test_allocation_panels_share_one_scale(plan: optimizer.Plan) -> None:
+    fig = allocation_chart(_view(plan))
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 2 and panels[0].get_ylim() == panels[1].get_ylim()
+    assert "every panel on the same scale" in fig._suptitle.get_text()
+
+
+def test_plot_redraws_the_cash_flow_chart_into_the_plan_folder(plan: optimizer.Plan, tmp_path: Path) -> None:
+    write_plan(plan, tmp_path / "plan", plots=True)
+    (tmp_path / "plan" / "cash_flow.png").unlink()
+    result = CliRunner().invoke(main, ["plot", str(tmp_path / "plan")])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {tmp_path / 'plan' / 'cash_flow.png'}" in result.output.splitlines()
+    _assert_pngs(tmp_path / "plan")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..model.objective import TERMS
+
 PLAN_FORMATS = ("csv", "xlsx", "json")
 SUMMARY_JSON = "summary.json"
 PLAN_XLSX = "plan.xlsx"
@@ -23,10 +25,10 @@ CHART_TABLES = ("site_periods", "period_totals", "shadow_prices")  # what the ch
 CHART_COLUMNS = {  # table -> (text columns, number columns) the charts draw from
     "site_periods": (("site", "period"), ("mining_installed_mw", "ai_ready_mw", "ai_under_construction_mw",
                                           "ai_contract_mw", "ai_spot_mw")),
-    "period_totals": (("period",), ("mining_revenue_usd", "contract_revenue_usd", "spot_revenue_usd")),
+    "period_totals": (("period",), (*(term.name for term in TERMS), "discount_factor")),
     "shadow_prices": (("constraint", "site", "period"), ("shadow_price", "shadow_price_in_period_usd")),
 }
-CHART_FILES = ("allocation_by_site.png", "revenue_mix.png", "shadow_prices.png")
+CHART_FILES = ("allocation_by_site.png", "revenue_mix.png", "cash_flow.png", "shadow_prices.png")
 
 
 def check_formats(formats: Iterable[str]) -> list[str]:

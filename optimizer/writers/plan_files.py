@@ -87,9 +87,7 @@ def write_plan(plan: Plan, out_dir: Path | str, formats: Iterable[str] = ("csv",
             # matplotlib: loaded only when charts are asked for
             from .charts import write_charts
 
-            names += [p.name for p in write_charts(plan.tables(), staging,
-                                                   months_per_period=plan.summary.horizon.months_per_period,
-                                                   crossover_period=plan.crossover_period)]
+            names += [p.name for p in write_charts(plan.tables(), staging, summary)]
         return names
 
     return OutputFolder(out_dir, PLAN_OWNER, force=force).replace_all(fill)
