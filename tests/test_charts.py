@@ -1,6 +1,7 @@
 """PNG charts: written by `solve --plots` and by `capopt plot` from a saved plan in any of its formats."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,12 @@ from optimizer.cli import main
 from optimizer.model.objective import TERMS
 from optimizer.writers.charts import (PlanView, _payback, allocation_chart, cash_flow_chart, plan_view,
                                       shadow_price_chart, write_charts)
-from optimizer.writers.layout import CHART_FILES
+from optimizer.writers.layout import CHART_FILES, SCENARIO_CHART_FILES
+from optimizer.writers.scenario_charts import mw_by_scenario, npv_distribution, tail_shares
 from optimizer.writers.plan_files import write_plan
 
 from .smallcase import small_tables, write_csv_case
+from .test_extensions import _hedge_tables
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -132,8 +135,8 @@ def test_cash_flow_chart_draws_every_term_and_the_cumulative_lines_end_at_the_pl
     for term in TERMS:
         if plan.period_totals[term.name].abs().max() > 0:
             assert f"{term.label} ({'+' if term.sign > 0 else chr(0x2212)})" in drawn
-    capex = plan.period_totals["capex_usd"].sum()
-    assert f"{capex / 1e6:,.0f} M USD of capex" in fig._suptitle.get_text()
+    assert fig._suptitle.get_text().startswith("Cash flow: 0.5 M USD of capex in 2027-04\n")  # 5 MW at 100,000
+    assert "paid back in 2027-05" in fig._suptitle.get_text()
 
 
 @pytest.mark.parametrize("cumulative, words, back", [
@@ -191,3 +194,87 @@ def test_plot_redraws_the_cash_flow_chart_into_the_plan_folder(plan: optimizer.P
     assert result.exit_code == 0, result.output
     assert f"wrote {tmp_path / 'plan' / 'cash_flow.png'}" in result.output.splitlines()
     _assert_pngs(tmp_path / "plan")
+
+
+# ---- scenario plans ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def scenario_plan() -> optimizer.Plan:
+    return optimizer.solve(optimizer.Case.from_tables(_hedge_tables(), start="2027-04", periods=2,
+                                                      scenarios={"commit_through": "2027-04"}))
+
+
+def _assert_scenario_pngs(folder: Path) -> None:
+    _assert_pngs(folder)
+    for name in SCENARIO_CHART_FILES:
+        with Image.open(folder / name) as image:
+            image.verify()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_scenario_plan_gets_its_scenario_charts_from_solve_and_from_plot(
+        scenario_plan: optimizer.Plan, tmp_path: Path, fmt: str) -> None:
+    written = write_plan(scenario_plan, tmp_path / "plan", [fmt], plots=True)
+    assert {p.name for p in written} >= {*CHART_FILES, *SCENARIO_CHART_FILES}
+    _assert_scenario_pngs(tmp_path / "plan")
+    result = CliRunner().invoke(main, ["plot", str(tmp_path / "plan"), "--out", str(tmp_path / "png")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "png").iterdir()) == sorted([*CHART_FILES, *SCENARIO_CHART_FILES])
+    _assert_scenario_pngs(tmp_path / "png")
+
+
+def test_a_plan_of_one_future_gets_no_scenario_charts(plan: optimizer.Plan, tmp_path: Path) -> None:
+    assert [p.name for p in write_charts(plan.tables(), tmp_path, plan.summary.to_json())] == list(CHART_FILES)
+
+
+def test_the_charts_of_a_scenario_plan_show_its_expected_plan(scenario_plan: optimizer.Plan) -> None:
+    summary = scenario_plan.summary.to_json()
+    view = plan_view(scenario_plan.tables(), summary)
+    assert view.scenarios == 2
+    per_scenario = scenario_plan.site_periods.pivot_table(index="period", columns="scenario", values="ai_ready_mw")
+    expected = per_scenario @ pd.Series(summary["probability_by_scenario"])
+    assert list(view.site_periods["ai_ready_mw"]) == pytest.approx(list(expected))
+    discounted = (view.period_totals["discount_factor"]
+                  * sum(t.sign * view.period_totals[t.name] for t in TERMS)).sum()
+    assert discounted == pytest.approx(summary["npv_of_cash_flows_usd"])  # the terminal's probability-weighted terms
+    fig = cash_flow_chart(view)
+    assert "expected plan: each value weighted by the probability of its 2 scenarios" in fig._suptitle.get_text()
+
+
+def test_the_npv_distribution_marks_the_expected_npv_the_cvar_and_the_scenarios_it_averages() -> None:
+    npv = {"low": -50e6, "mid": 100e6, "high": 400e6}
+    p = {"low": 0.05, "mid": 0.6, "high": 0.35}
+    shares = tail_shares(np.array(list(npv.values())), np.array(list(p.values())), 0.9)
+    assert list(shares) == pytest.approx([0.05, 0.05, 0.0])
+    fig = npv_distribution(npv, p, 175e6, 25e6, 0.9)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["low", "mid", "high"]  # worst at the top
+    assert {line.get_xdata()[0] for line in ax.lines} == {175.0, 25.0, 0.0}
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "expected NPV 175 M USD" in labels and "CVaR: mean NPV of the worst 10%, 25 M USD" in labels
+    assert "100 M (60.0%, 5.0% of it in the worst 10%)" in {t.get_text() for t in ax.texts}
+    assert "probability of a negative NPV 5%" in fig._suptitle.get_text()
+
+
+def test_mw_by_scenario_draws_every_scenario_and_the_commitment(scenario_plan: optimizer.Plan) -> None:
+    summary = scenario_plan.summary.to_json()
+    fig = mw_by_scenario(scenario_plan.site_periods, summary["probability_by_scenario"],
+                         summary["npv_by_scenario_usd"], 1, summary["commit_through"])
+    mining, ai = fig.axes
+    labels = [t.get_text() for t in ai.get_legend().get_texts()]
+    assert labels == ["A (50%, NPV 0.16 M)", "B (50%, NPV 0.604 M)", "probability-weighted mean"]
+    assert mining.get_ylim() == ai.get_ylim()
+    assert any("committed through 2027-04" in t.get_text() for t in mining.texts)
+
+
+def test_plot_of_a_scenario_plan_whose_summary_lost_a_scenario_is_one_line(
+        scenario_plan: optimizer.Plan, tmp_path: Path) -> None:
+    write_plan(scenario_plan, tmp_path / "plan")
+    path = tmp_path / "plan" / "summary.json"
+    summary = json.loads(path.read_text())
+    del summary["probability_by_scenario"]["B"]
+    path.write_text(json.dumps(summary))
+    lines = _plot_lines(tmp_path / "plan")
+    assert len(lines) == 1 and lines[0].endswith(
+        "summary.json: damaged (scenario B of the plan tables has no NPV or probability); write the plan again with "
+        "capopt solve --out"), lines

@@ -1,8 +1,10 @@
 """PNG charts of a plan (matplotlib figures on the Agg canvas: no display, no pyplot state): allocation per site,
-revenue mix, cash flow, shadow prices.
+revenue mix, cash flow, shadow prices; for a scenario plan also its NPV distribution and MW by scenario.
 
 `write_charts` draws from the plan tables and summary.json's content (as in memory or as read back from a plan
-folder), so `capopt plot` can redraw a saved plan without solving again.
+folder), so `capopt plot` can redraw a saved plan without solving again. A scenario plan's per-site and per-period
+charts show its expected plan: every MW, USD and shadow price weighted by the probabilities of the scenarios (the
+plan of no single scenario, but the one whose money adds up to the expected NPV the terminal reports).
 """
 from __future__ import annotations
 
@@ -20,22 +22,24 @@ from matplotlib.ticker import StrMethodFormatter
 
 from ..files import PNG_SOFTWARE, atomic_file
 from ..model.constraints import REPORTED_DUALS
-from ..model.objective import TERM_BY_NAME, TERMS
-from .layout import CHART_FILES
+from ..model.objective import TERMS
+from ..results.figures import crossover_period
+from .chart_style import AI, AI_BUILDING, AI_SPOT, MINING, MINUS, musd, rounded
+from .layout import CHART_COLUMNS, CHART_FILES, SCENARIO_CHART_FILES
+from .scenario_charts import mw_by_scenario, npv_distribution
 
-_MINING, _AI, _BUILD, _SPOT = "#f7931a", "#1f77b4", "#9ecae9", "#17becf"
-_TERM_COLORS = {"mining_revenue_usd": _MINING, "contract_revenue_usd": _AI, "spot_revenue_usd": _SPOT,
+_TERM_COLORS = {"mining_revenue_usd": MINING, "contract_revenue_usd": AI, "spot_revenue_usd": AI_SPOT,
                 "shortfall_penalty_usd": "#e31a1c", "energy_cost_usd": "#b15928", "opex_usd": "#a6a6a6",
                 "capex_usd": "#6a3d9a"}
 _CROSS, _CUMULATIVE, _DISCOUNTED, _BELOW_ZERO, _TERMINAL = "#444444", "#000000", "#666666", "#d62728", "#2ca02c"
 _DPI = 120
-_MINUS = "\u2212"
 _BINDS = 1e-9  # a shadow price below this (in absolute value) is round-off: the limit does not bind
 
 
 @dataclass(frozen=True)
 class PlanView:
-    """What the plan charts draw: the chart tables and the figures their titles state."""
+    """What the plan charts draw: the chart tables (of the expected plan, for a scenario plan) and the figures their
+    titles state."""
 
     site_periods: pd.DataFrame
     period_totals: pd.DataFrame
@@ -43,17 +47,47 @@ class PlanView:
     months_per_period: int
     crossover: str | None
     terminal_value_usd: float  # present value; 0 without the option
+    scenarios: int = 0  # how many scenarios the expected plan weighs; 0 for a plan of one future
 
     @property
     def period_word(self) -> str:
         return "month" if self.months_per_period == 1 else "quarter"
 
+    def titled(self, title: str) -> str:
+        """`title`, saying so where it is of a scenario plan's expected plan."""
+        if not self.scenarios:
+            return title
+        return f"{title}\nexpected plan: each value weighted by the probability of its {self.scenarios} scenarios"
+
+
+def _expected(frame: pd.DataFrame, table: str, probability: Mapping[str, float]) -> pd.DataFrame:
+    """A scenario plan's table as its probability-weighted mean over the scenarios, per row key (site, period...)."""
+    texts, numbers = CHART_COLUMNS[table]
+    weight = frame["scenario"].astype(str).map(probability)
+    if weight.isna().any():
+        raise ValueError(f"scenario {frame.loc[weight.isna(), 'scenario'].iloc[0]} of {table} has no probability in "
+                         "the summary")
+    weighted = frame[list(numbers)].astype(float).mul(weight.to_numpy(), axis=0)
+    keys = frame[list(texts)].astype(object).where(frame[list(texts)].notna(), "")  # budget rows have no site
+    return pd.concat([keys, weighted], axis=1).groupby(list(texts), sort=False).sum().reset_index()
+
 
 def plan_view(tables: Mapping[str, pd.DataFrame], summary: Mapping) -> PlanView:
-    """The chart tables of a plan and its summary (summary.json's content)."""
+    """The chart tables of a plan and its summary (summary.json's content); of a scenario plan (tables with a
+    `scenario` column), its expected plan."""
+    months = int(summary["horizon"]["months_per_period"])
     terminal = float((summary.get("terminal_value") or {}).get("present_value_usd") or 0.0)
-    return PlanView(tables["site_periods"], tables["period_totals"], tables["shadow_prices"],
-                    int(summary["horizon"]["months_per_period"]), summary.get("crossover_period"), terminal)
+    if "scenario" not in tables["site_periods"].columns:
+        return PlanView(tables["site_periods"], tables["period_totals"], tables["shadow_prices"], months,
+                        summary.get("crossover_period"), terminal)
+    probability = summary["probability_by_scenario"]
+    site_periods, totals, shadow = (_expected(tables[name], name, probability)
+                                    for name in ("site_periods", "period_totals", "shadow_prices"))
+    revenue = {side: sum(totals[t.name].to_numpy(float) for t in TERMS if t.revenue_of == side)
+               for side in ("ai", "mining")}
+    return PlanView(site_periods, totals, shadow, months,
+                    crossover_period(revenue["ai"], revenue["mining"], list(totals["period"])), terminal,
+                    len(probability))
 
 
 def _period_starts(labels: pd.Series) -> pd.DatetimeIndex:
@@ -79,18 +113,6 @@ def _dates_axis(ax, money: bool = False) -> None:
     ax.grid(True, axis="y", alpha=0.3)
 
 
-def _musd(usd: float) -> str:
-    """USD as M USD text with a true minus sign, as the axes show it."""
-    return f"{usd / 1e6:,.0f} M".replace("-", _MINUS)
-
-
-def _rounded(value: float) -> str:
-    """A number to 3 significant digits, written out with thousands separators (428,000, 0.106)."""
-    if abs(value) < 100:
-        return f"{value:.3g}"
-    return f"{round(value, 2 - int(np.floor(np.log10(abs(value))))):,.0f}"
-
-
 def allocation_chart(view: PlanView) -> Figure:
     """Stacked IT MW per site on one scale: AI ready, AI under construction, mining installed; AI delivered as a line
     inside the AI band."""
@@ -104,7 +126,7 @@ def allocation_chart(view: PlanView) -> Figure:
         rows = site_periods[site_periods["site"] == site].sort_values("period")
         x = _edges(rows["period"], view.months_per_period)
         layers = [_steps(rows[c]) for c in ("ai_ready_mw", "ai_under_construction_mw", "mining_installed_mw")]
-        ax.stackplot(x, *layers, step="post", colors=[_AI, _BUILD, _MINING],
+        ax.stackplot(x, *layers, step="post", colors=[AI, AI_BUILDING, MINING],
                      labels=["AI ready", "AI under construction", "mining (ASICs installed)"])
         delivered = rows["ai_contract_mw"] + rows["ai_spot_mw"]
         ax.step(x, _steps(delivered), where="post", color="black", lw=1.0, ls="--",
@@ -120,10 +142,10 @@ def allocation_chart(view: PlanView) -> Figure:
     fig.legend(handles, labels, loc="outside lower center", ncols=2 if ncols == 1 else 4, frameon=False)
     totals = site_periods.groupby("period", sort=True)[["ai_ready_mw", "mining_installed_mw"]].sum()
     first, last = totals.iloc[0], totals.iloc[-1]
-    fig.suptitle(
+    fig.suptitle(view.titled(
         f"IT MW per site, every panel on the same scale\nall sites, {totals.index[0]} \u2192 {totals.index[-1]}: "
         f"AI ready {first['ai_ready_mw']:,.0f} \u2192 {last['ai_ready_mw']:,.0f} MW, mining "
-        f"{first['mining_installed_mw']:,.0f} \u2192 {last['mining_installed_mw']:,.0f} MW", fontweight="bold")
+        f"{first['mining_installed_mw']:,.0f} \u2192 {last['mining_installed_mw']:,.0f} MW"), fontweight="bold")
     return fig
 
 
@@ -147,7 +169,7 @@ def revenue_mix_chart(view: PlanView) -> Figure:
         title = f"Revenue per {view.period_word} by source: AI overtakes mining in {view.crossover}"
     else:
         title = f"Revenue per {view.period_word} by source: AI never overtakes mining in this horizon"
-    fig.suptitle((title), fontweight="bold")
+    fig.suptitle(view.titled(title), fontweight="bold")
     ax.set_ylim(0, max(float(bottom.max()), 1e-6) * 1.1)  # room above for the note
     ax.set_ylabel(f"M USD per {view.period_word}")
     fig.legend(loc="outside lower center", ncols=3, frameon=False)
@@ -159,13 +181,13 @@ def _payback(labels: list[str], cumulative: np.ndarray, end: str) -> tuple[str, 
     """When the cumulative cash flow is back above zero, in words, and the index of that period (None if never);
     `end` is the horizon's last month."""
     if cumulative.min() >= 0:
-        return f"never below zero; {_musd(cumulative[-1])} USD by the end of {end}", None
+        return f"never below zero; {musd(cumulative[-1])} USD by the end of {end}", None
     trough = int(cumulative.argmin())
     if cumulative[-1] < 0:
-        return (f"at most {_musd(-cumulative[trough])} USD out of pocket ({labels[trough]}); not paid back by the end "
-                f"of {end}, still {_musd(cumulative[-1])} USD"), None
+        return (f"at most {musd(-cumulative[trough])} USD out of pocket ({labels[trough]}); not paid back by the end "
+                f"of {end}, still {musd(cumulative[-1])} USD"), None
     back = trough + int(np.flatnonzero(cumulative[trough:] >= 0)[0])
-    return (f"at most {_musd(-cumulative[trough])} USD out of pocket ({labels[trough]}); paid back in "
+    return (f"at most {musd(-cumulative[trough])} USD out of pocket ({labels[trough]}); paid back in "
             f"{labels[back]}"), back
 
 
@@ -197,15 +219,15 @@ def cash_flow_chart(view: PlanView) -> Figure:
     higher = cumulative[-1] >= discounted[-1]
     for values, color, text, above in ((cumulative, _CUMULATIVE, "undiscounted", higher),
                                        (discounted, _DISCOUNTED, pv_is, not higher)):
-        top.annotate(f"{text} {_musd(values[-1] * 1e6)}", xy=(ends[-1], values[-1]), xytext=(5, 2 if above else -2),
+        top.annotate(f"{text} {musd(values[-1] * 1e6)}", xy=(ends[-1], values[-1]), xytext=(5, 2 if above else -2),
                      textcoords="offset points", va="bottom" if above else "top", fontsize=8.5, color=color)
     if view.terminal_value_usd:
         npv = discounted[-1] + view.terminal_value_usd / 1e6
         top.annotate("", xy=(ends[-1], npv), xytext=(ends[-1], discounted[-1]),
                      arrowprops={"arrowstyle": "->", "color": _TERMINAL, "lw": 1.5})
         top.plot([ends[-1]], [npv], marker="D", color=_TERMINAL, ls="none",
-                 label=f"+ terminal value {_musd(view.terminal_value_usd)} USD (present value)")
-        top.annotate(f"NPV {_musd(npv * 1e6)}", xy=(ends[-1], npv), xytext=(6, 0), textcoords="offset points",
+                 label=f"+ terminal value {musd(view.terminal_value_usd)} USD (present value)")
+        top.annotate(f"NPV {musd(npv * 1e6)}", xy=(ends[-1], npv), xytext=(6, 0), textcoords="offset points",
                      va="center", fontsize=8.5, color=_TERMINAL, fontweight="bold")
     npv_is = "its end plus the terminal value is the NPV" if view.terminal_value_usd else "its end is the NPV"
     top.set_title(f"Cumulative cash flow from {labels[0]}; dashed: discounted to {labels[0]} ({npv_is})", loc="left",
@@ -221,7 +243,7 @@ def cash_flow_chart(view: PlanView) -> Figure:
             continue  # a term that is zero throughout: no legend entry for it
         stack = up if term.sign > 0 else down
         bottom.bar(x, term.sign * flows[term.name], width=width, align="edge", bottom=stack,
-                   color=_TERM_COLORS[term.name], label=f"{term.label} ({'+' if term.sign > 0 else _MINUS})")
+                   color=_TERM_COLORS[term.name], label=f"{term.label} ({'+' if term.sign > 0 else MINUS})")
         stack += term.sign * flows[term.name]
     bottom.axhline(0, color="black", lw=0.8)
     operating = down + flows["capex_usd"]  # the costs without capex
@@ -231,7 +253,7 @@ def cash_flow_chart(view: PlanView) -> Figure:
     if cut.any():
         bottom.set_ylim(floor, float(up.max()) + 0.1 * reach)
         for at, value in zip(x[cut], flows["capex_usd"][cut]):
-            bottom.annotate(f"capex {_musd(value * 1e6)}", xy=(at + pd.Timedelta(days=width / 2), floor), xytext=(0, 3),
+            bottom.annotate(f"capex {musd(value * 1e6)}", xy=(at + pd.Timedelta(days=width / 2), floor), xytext=(0, 3),
                             textcoords="offset points", rotation=90, ha="center", va="bottom", fontsize=8,
                             color="white", fontweight="bold")
     bottom.set_title(f"Cash flow per {view.period_word} by term: revenues up, costs down"
@@ -243,9 +265,9 @@ def cash_flow_chart(view: PlanView) -> Figure:
     _dates_axis(bottom, money=True)
     capex = flows["capex_usd"] * 1e6
     biggest = int(capex.argmax())
-    spent = f"{_musd(capex.sum())} USD of capex" + (f" ({_musd(capex[biggest])} in {labels[biggest]})"
+    spent = f"{musd(capex.sum())} USD of capex" + (f" ({musd(capex[biggest])} in {labels[biggest]})"
                                                    if capex[biggest] < capex.sum() else f" in {labels[biggest]}")
-    fig.suptitle(f"Cash flow: {spent}\n{words}", fontweight="bold")
+    fig.suptitle(view.titled(f"Cash flow: {spent}\n{words}"), fontweight="bold")
     fig.legend(*bottom.get_legend_handles_labels(), loc="outside lower center", ncols=4, frameon=False, fontsize=9)
     return fig
 
@@ -276,11 +298,14 @@ def shadow_price_chart(view: PlanView) -> Figure:
         limits = ", ".join(dual.label for dual in REPORTED_DUALS.values())
         fig.text(0.5, 0.5, f"No limit ({limits}) binds in any {view.period_word}:\none more unit of any of them would "
                  "add nothing to the NPV.", ha="center", va="center", fontsize=11)
-        fig.suptitle("Shadow prices: what one more unit of each limit is worth", fontweight="bold")
+        fig.suptitle(view.titled("Shadow prices: what one more unit of each limit is worth"), fontweight="bold")
         return fig
     colors = _site_colors(list(dict.fromkeys(s for found in binding.values() for s, _ in found if s)))
-    fig = Figure(figsize=(11, 3.1 * len(binding) + 1.6), layout="constrained")
-    axes = fig.subplots(len(binding), 1, sharex=True, squeeze=False).ravel()
+    few = {family: sum(int((g["shadow_price"].abs() > _BINDS).sum()) for _, g in found) <= 3
+           for family, found in binding.items()}  # a few binding periods, values written: a lower panel will do
+    heights = [1.6 if few[family] and not all(few.values()) else 3.1 for family in binding]
+    fig = Figure(figsize=(11, sum(heights) + 1.6), layout="constrained")
+    axes = fig.subplots(len(binding), 1, sharex=True, squeeze=False, height_ratios=heights).ravel()
     most = []
     for ax, (family, found) in zip(axes, binding.items()):
         dual = REPORTED_DUALS[family]
@@ -289,10 +314,16 @@ def shadow_price_chart(view: PlanView) -> Figure:
             values = group["shadow_price"].to_numpy(float)
             # drawn only where the limit binds: below 0.1% of the panel's top a value is not a pixel above zero
             shown = np.where(np.abs(values) > 1e-3 * top, values, np.nan)
-            ax.stairs(shown, _edges(group["period"], view.months_per_period), lw=2.0, baseline=None,
-                      color=colors.get(site, "#333333"), label=site or "all sites")
+            edges = _edges(group["period"], view.months_per_period)
+            ax.stairs(shown, edges, lw=2.0, baseline=None, color=colors.get(site, "#333333"),
+                      label=site or "all sites")
+            if np.count_nonzero(~np.isnan(shown)) <= 3:  # a few short segments: their values written beside them
+                for k in np.flatnonzero(~np.isnan(shown)):
+                    ax.annotate(f"{rounded(shown[k])} in {group['period'].iloc[k]}", xy=(edges[k + 1], shown[k]),
+                                xytext=(4, 0), textcoords="offset points", va="center", fontsize=8,
+                                color=colors.get(site, "#333333"))
         site, group = max(found, key=lambda item: item[1]["shadow_price"].sum())
-        most.append(f"{dual.label}{f' at {site}' if site else ''} {_rounded(group['shadow_price'].sum())} {dual.unit}")
+        most.append(f"{dual.label}{f' at {site}' if site else ''} {rounded(group['shadow_price'].sum())} {dual.unit}")
         ax.set_title(f"{dual.label.capitalize()}: {dual.meaning}", loc="left", fontsize=10, fontweight="bold")
         ax.set_ylabel(f"{dual.unit}, present value", fontsize=9)
         ax.set_ylim(bottom=min(0.0, *(float(g["shadow_price"].min()) for _, g in found)))
@@ -301,19 +332,26 @@ def shadow_price_chart(view: PlanView) -> Figure:
             ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8,
                       title="binds at", title_fontsize=8, ncols=-(-len(found) // 16))
         _dates_axis(ax)
-    fig.suptitle(f"Shadow prices: what one more unit for one {view.period_word} adds to the NPV (present value in "
-                 f"{periods.iloc[0]} USD)\nworth most, one more unit in every {view.period_word}: " + "; ".join(most),
-                 fontweight="bold")
+    fig.suptitle(view.titled(
+        f"Shadow prices: what one more unit for one {view.period_word} adds to the NPV (present value in "
+        f"{periods.iloc[0]} USD)\nworth most, one more unit in every {view.period_word}: " + "; ".join(most)),
+        fontweight="bold")
     return fig
 
 
 def write_charts(tables: Mapping[str, pd.DataFrame], out_dir: Path, summary: Mapping) -> list[Path]:
     """Draw a plan's PNG charts into `out_dir` from its tables and summary (summary.json's content), each written
-    atomically. Returns their paths."""
+    atomically; a scenario plan adds its NPV distribution and MW by scenario. Returns their paths."""
     out_dir = Path(out_dir)
     view = plan_view(tables, summary)
     figures = dict(zip(CHART_FILES, (allocation_chart(view), revenue_mix_chart(view), cash_flow_chart(view),
                                      shadow_price_chart(view))))
+    if view.scenarios:
+        figures.update(zip(SCENARIO_CHART_FILES, (
+            npv_distribution(summary["npv_by_scenario_usd"], summary["probability_by_scenario"],
+                             summary["expected_npv_usd"], summary["cvar_usd"], summary["cvar_alpha"]),
+            mw_by_scenario(tables["site_periods"], summary["probability_by_scenario"], summary["npv_by_scenario_usd"],
+                           view.months_per_period, summary["commit_through"]))))
     paths = []
     for name, figure in figures.items():
         path = out_dir / name

@@ -29,6 +29,7 @@ CHART_COLUMNS = {  # table -> (text columns, number columns) the charts draw fro
     "shadow_prices": (("constraint", "site", "period"), ("shadow_price", "shadow_price_in_period_usd")),
 }
 CHART_FILES = ("allocation_by_site.png", "revenue_mix.png", "cash_flow.png", "shadow_prices.png")
+SCENARIO_CHART_FILES = ("npv_distribution.png", "mw_by_scenario.png")  # a scenario plan's, besides CHART_FILES
 
 
 def check_formats(formats: Iterable[str]) -> list[str]:
@@ -41,7 +42,7 @@ def check_formats(formats: Iterable[str]) -> list[str]:
 
 
 def plan_file_names(formats: Iterable[str], plots: bool) -> list[str]:
-    """The files a plan written in `formats` (and with `plots`) consists of."""
+    """The files a plan written in `formats` (and with `plots`) may consist of (a scenario plan's charts too)."""
     chosen = check_formats(formats)
     names = [SUMMARY_JSON]
     if "csv" in chosen:
@@ -50,7 +51,7 @@ def plan_file_names(formats: Iterable[str], plots: bool) -> list[str]:
         names.append(PLAN_XLSX)
     if "json" in chosen:
         names.append(PLAN_JSON)
-    return names + (list(CHART_FILES) if plots else [])
+    return names + ([*CHART_FILES, *SCENARIO_CHART_FILES] if plots else [])
 
 
 # a sweep's folder

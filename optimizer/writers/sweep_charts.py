@@ -24,6 +24,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import StrMethodFormatter
 
 from ..files import PNG_SOFTWARE, OutputFolder
+from .chart_style import musd, rounded
 from .layout import HEATMAP_PNG, TORNADO_PNG
 
 _MANY = 25  # above this many distinct values a parameter is binned
@@ -140,11 +141,6 @@ def _show(value: float, multiplier: bool, rough: bool = False) -> str:
     return f"x{text}" if multiplier else text
 
 
-def _musd(value: float) -> str:
-    """USD as M USD text, with a true minus sign (as on the axes)."""
-    return f"{value / 1e6:,.0f} M".replace("-", "\u2212")
-
-
 def tornado(frame: pd.DataFrame, keys: Sequence[str], base_npv_usd: float | None,
             multipliers: Collection[str] = (), given_bases: Mapping[str, float] | None = None) -> Figure | None:
     """The tornado chart; None if no parameter has two values with plans.
@@ -170,7 +166,7 @@ def tornado(frame: pd.DataFrame, keys: Sequence[str], base_npv_usd: float | None
     key = []
     if center is not None:
         ax.axvline(center / 1e6, color=_BASE, lw=1.6, zorder=3)
-        ax.annotate(f"base case {_musd(center)} USD", xy=(center / 1e6, 1.0), xycoords=("data", "axes fraction"),
+        ax.annotate(f"base case {musd(center)} USD", xy=(center / 1e6, 1.0), xycoords=("data", "axes fraction"),
                     xytext=(0, 4), textcoords="offset points", ha="center", va="bottom", fontsize=9,
                     fontweight="bold", color=_BASE)
         key.append("red: NPV below the base case, green: above")
@@ -180,7 +176,7 @@ def tornado(frame: pd.DataFrame, keys: Sequence[str], base_npv_usd: float | None
     widest = bars[-1]
     title = ("NPV swing, one parameter at a time (the others at their base value)" if all(b.one_at_a_time for b in bars)
              else "NPV swing per parameter (one at a time where the sweep allows)")
-    fig.suptitle(f"{title}\n{widest.key} moves NPV most: {_musd(widest.width_usd(center))} USD between its ends",
+    fig.suptitle(f"{title}\n{widest.key} moves NPV most: {musd(widest.width_usd(center))} USD between its ends",
                  fontweight="bold", fontsize=11)
     notes = [_fallback_note(b, keys, bases) for b in bars[::-1] if not b.one_at_a_time]
     if center is None:
@@ -225,7 +221,7 @@ def _draw_swing(ax, y: int, bar: Swing, center: float | None, multiplier: bool) 
         ax.barh(y, max(known) - min(known), left=min(known), height=0.55, color="white", edgecolor=_RANGE,
                 hatch="///", zorder=2)
         for value, npv, status in ends:
-            shown = _musd(npv) if npv is not None else f"{status}, no plan"
+            shown = musd(npv) if npv is not None else f"{status}, no plan"
             text = f"{_show(value, multiplier, bar.binned)}{mean}: {shown}"
             x = npv / 1e6 if npv is not None else known[0]
             labels.append((x, text, x >= (min(known) + max(known)) / 2 if npv is not None else True))
@@ -239,7 +235,7 @@ def _draw_swing(ax, y: int, bar: Swing, center: float | None, multiplier: bool) 
             longest = abs(x - c) >= max(abs(k - c) for k in known if (k - c) * (x - c) >= 0)
             ax.barh(y, x - c, left=c, height=0.55 if longest else 0.35, color=_BELOW if x < c else _ABOVE,
                     zorder=2)  # longest first: the other end, if on the same side, drawn thinner on top
-            labels.append((x, f"{_show(value, multiplier)}: {_musd(npv)}", x >= c))
+            labels.append((x, f"{_show(value, multiplier)}: {musd(npv)}", x >= c))
     for x, text, right in labels:
         ax.annotate(text, xy=(x, y), xytext=(4 if right else -4, 0), textcoords="offset points", va="center",
                     ha="left" if right else "right", fontsize=8.5, zorder=4,
@@ -308,7 +304,7 @@ def heatmap(frame: pd.DataFrame, keys: Sequence[str], multipliers: Collection[st
             if np.isfinite(v):
                 r, g, b, _ = cmap(norm(v))
                 dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
-                ax.text(j, i, f"{v:,.0f}{note}".replace("-", "\u2212"), ha="center", va="center", fontsize=9,
+                ax.text(j, i, f"{rounded(v)}{note}", ha="center", va="center", fontsize=9,
                         color="white" if dark else "black", fontweight="bold" if note else "normal")
             elif isinstance(statuses.iloc[i, j], str):
                 ax.text(j, i, f"{statuses.iloc[i, j]}{note}", ha="center", va="center", fontsize=8.5,
@@ -317,7 +313,7 @@ def heatmap(frame: pd.DataFrame, keys: Sequence[str], multipliers: Collection[st
         i, j = base_cell
         ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", lw=2.2, zorder=3))
     binned = x_binned or y_binned
-    answer = f"from {_musd(low * 1e6)} to {_musd(high * 1e6)} USD" if finite.size else "no scenario has a plan"
+    answer = f"from {musd(low * 1e6)} to {musd(high * 1e6)} USD" if finite.size else "no scenario has a plan"
     notes = ([f"{', '.join(others)} at base" if at_base else f"averaged over {', '.join(others)}"] if others else [])
     blanks = [*(["no plan"] if (np.isnan(values) & statuses.notna().to_numpy()).any() and not labelled else []),
               *(["no scenario"] if statuses.isna().to_numpy().any() else [])]
