@@ -16,7 +16,7 @@ from optimizer.model.objective import TERMS
 from optimizer.writers.charts import (PlanView, _payback, allocation_chart, cash_flow_chart, plan_view,
                                       shadow_price_chart, write_charts)
 from optimizer.writers.layout import CHART_FILES, SCENARIO_CHART_FILES
-from optimizer.writers.scenario_charts import mw_by_scenario, npv_distribution, tail_shares
+from optimizer.writers.scenario_charts import frontier_chart, mw_by_scenario, npv_distribution, tail_shares
 from optimizer.writers.plan_files import write_plan
 
 from .smallcase import small_tables, write_csv_case
@@ -278,3 +278,19 @@ def test_plot_of_a_scenario_plan_whose_summary_lost_a_scenario_is_one_line(
     assert len(lines) == 1 and lines[0].endswith(
         "summary.json: damaged (scenario B of the plan tables has no NPV or probability); write the plan again with "
         "capopt solve --out"), lines
+
+
+def test_frontier_chart_names_the_cvar_tail_labels_each_point_and_a_weight_without_a_plan() -> None:
+    points = pd.DataFrame({"weight": [0.0, 0.5, 1.0], "status": ["optimal", "optimal", "infeasible"],
+                           "expected_npv_usd": [300e6, 290e6, None], "cvar_usd": [100e6, 130e6, None]})
+    committed = pd.DataFrame({"weight": [0.0, 0.5, 0.5], "decision": ["start AI build", "start AI build",
+                                                                     "sign contract"],
+                              "contract": [None, None, "core42"], "mw": [40.0, 20.0, None]})
+    fig = frontier_chart(points, committed, 0.9)
+    left, right = fig.axes
+    assert left.get_xlabel().startswith("CVaR: mean NPV of the worst 10% of outcomes, M USD")
+    assert {t.get_text() for t in left.texts} == {"weight 0\nexpected 300 M, CVaR 100 M",
+                                                   "weight 0.5\nexpected 290 M, CVaR 130 M"}
+    ticks = [t.get_text() for t in right.get_xticklabels()]
+    assert ticks == ["0\nsigns nothing", "0.5\nsigns core42", "1\n(infeasible, no plan)\nsigns nothing"]
+    assert "weight 0 \u2192 0.5: CVaR +30 M USD, expected NPV \u221210 M USD" in fig._suptitle.get_text()

@@ -146,19 +146,26 @@ def mw_by_scenario(site_periods: pd.DataFrame, probability_by_scenario: Mapping[
     return fig
 
 
-def frontier_chart(points: pd.DataFrame, committed: pd.DataFrame) -> Figure:
-    """Left: expected NPV against CVaR, one point per risk weight. Right: the MW committed at each weight (AI builds
-    started, ASICs bought and retired through the commitment period)."""
-    fig = Figure(figsize=(11, 4.6), layout="constrained")
+def frontier_chart(points: pd.DataFrame, committed: pd.DataFrame, cvar_alpha: float) -> Figure:
+    """Left: expected NPV against CVaR, one point per risk weight, each labelled with both. Right: the IT MW
+    committed now at each weight (AI builds started, ASICs bought and retired through the commitment period), with
+    the optional contracts signed."""
+    worst = f"worst {1 - cvar_alpha:.0%}"
+    fig = Figure(figsize=(12, 5.4), layout="constrained")
     left, right = fig.subplots(1, 2)
-    ok = points.dropna(subset=["expected_npv_usd", "cvar_usd"])
-    left.plot(ok["cvar_usd"] / 1e6, ok["expected_npv_usd"] / 1e6, marker="o", color=AI)
+    ok = points.dropna(subset=["expected_npv_usd", "cvar_usd"]).sort_values("weight")
+    left.plot(ok["cvar_usd"] / 1e6, ok["expected_npv_usd"] / 1e6, marker="o", color="#333333", zorder=3)
     for row in ok.itertuples(index=False):
-        left.annotate(f"weight {row.weight:g}", (row.cvar_usd / 1e6, row.expected_npv_usd / 1e6), fontsize=8,
-                      xytext=(5, 4), textcoords="offset points")
-    left.set_xlabel("CVaR (mean NPV of the worst outcomes), M USD")
-    left.set_ylabel("expected NPV, M USD")
-    left.set_title("Risk frontier: giving up expected NPV to protect the bad case", loc="left", fontsize=10,
+        left.annotate(f"weight {row.weight:g}\nexpected {musd(row.expected_npv_usd)}, CVaR {musd(row.cvar_usd)}",
+                      (row.cvar_usd / 1e6, row.expected_npv_usd / 1e6), fontsize=8, xytext=(6, 4),
+                      textcoords="offset points", bbox={"boxstyle": "round,pad=0.2", "facecolor": "white",
+                                                        "edgecolor": "none", "alpha": 0.85})
+    left.margins(x=0.35, y=0.15)  # room for the labels beside the points
+    left.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    left.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    left.set_xlabel(f"CVaR: mean NPV of the {worst} of outcomes, M USD (better \u2192)")
+    left.set_ylabel("expected NPV, M USD (better \u2191)")
+    left.set_title("Expected NPV against the bad case, one point per weight", loc="left", fontsize=10,
                    fontweight="bold")
     left.grid(True, alpha=0.3)
     weights = list(points["weight"])
@@ -166,13 +173,34 @@ def frontier_chart(points: pd.DataFrame, committed: pd.DataFrame) -> Figure:
     decisions = ("start AI build", "buy ASICs", "retire ASICs")
     width = 0.8 / len(decisions)
     for k, (decision, color) in enumerate(zip(decisions, (AI, MINING, "#7f7f7f"))):
-        mw = [committed.loc[(committed["weight"] == w) & (committed["decision"] == decision), "mw"].sum()
+        mw = [float(committed.loc[(committed["weight"] == w) & (committed["decision"] == decision), "mw"].sum())
               if len(committed) else 0.0 for w in weights]
-        right.bar(x + (k - 1) * width, mw, width, color=color, label=decision)
-    right.set_xticks(x, [f"{w:g}" for w in weights])
-    right.set_xlabel("CVaR weight in the objective")
+        bars = right.bar(x + (k - 1) * width, mw, width, color=color, label=decision)
+        right.bar_label(bars, [f"{v:,.0f}" if v > 0 else "" for v in mw], fontsize=7, padding=2)
+    status = dict(zip(points["weight"], points["status"]))
+    labels = [f"{w:g}" + ("" if status[w] == "optimal" else f"\n({status[w]}, no plan)") for w in weights]
+    signed = [sorted(committed.loc[(committed["weight"] == w) & (committed["decision"] == "sign contract"),
+                                   "contract"].astype(str)) if len(committed) else [] for w in weights]
+    if any(signed):
+        labels = [f"{text}\nsigns {', '.join(s) if s else 'nothing'}" for text, s in zip(labels, signed)]
+    right.set_xticks(x, labels, fontsize=8)
+    right.set_xlabel("CVaR weight in the objective (0: expected NPV only, 1: CVaR only)")
     right.set_ylabel("IT MW committed now")
-    right.set_title("What is committed now, by weight", loc="left", fontsize=10, fontweight="bold")
-    right.legend(fontsize=8, frameon=False)
+    right.set_ylim(top=right.get_ylim()[1] * 1.08)  # room for the bar labels
+    right.set_title("Committed now, the same in every scenario", loc="left", fontsize=10, fontweight="bold")
+    fig.legend(*right.get_legend_handles_labels(), loc="outside lower right", ncols=3, fontsize=8, frameon=False)
     right.grid(True, axis="y", alpha=0.3)
+    fig.suptitle(f"Risk frontier: how much expected NPV it costs to protect the {worst}\n" + _trade(ok),
+                 fontweight="bold")
     return fig
+
+
+def _trade(points: pd.DataFrame) -> str:
+    """The frontier's answer in words: what moving from the lowest to the highest weight gains and gives up."""
+    if len(points) < 2:
+        return "one weight solved: no trade-off to show"
+    first, last = points.iloc[0], points.iloc[-1]
+    cvar = last["cvar_usd"] - first["cvar_usd"]
+    expected = last["expected_npv_usd"] - first["expected_npv_usd"]
+    return (f"weight {first['weight']:g} \u2192 {last['weight']:g}: CVaR {'+' if cvar >= 0 else ''}{musd(cvar)} USD, "
+            f"expected NPV {'+' if expected >= 0 else ''}{musd(expected)} USD")
