@@ -15,6 +15,7 @@ from optimizer.cli import main
 from optimizer.model.objective import TERMS
 from optimizer.writers.charts import (PlanView, _payback, allocation_chart, cash_flow_chart, plan_view,
                                       shadow_price_chart, write_charts)
+from optimizer.writers.chart_style import Thousands, musd
 from optimizer.writers.layout import CHART_FILES, SCENARIO_CHART_FILES
 from optimizer.writers.scenario_charts import frontier_chart, mw_by_scenario, npv_distribution, tail_shares
 from optimizer.writers.plan_files import write_plan
@@ -294,3 +295,18 @@ def test_frontier_chart_names_the_cvar_tail_labels_each_point_and_a_weight_witho
     ticks = [t.get_text() for t in right.get_xticklabels()]
     assert ticks == ["0\nsigns nothing", "0.5\nsigns core42", "1\n(infeasible, no plan)\nsigns nothing"]
     assert "weight 0 \u2192 0.5: CVaR +30 M USD, expected NPV \u221210 M USD" in fig._suptitle.get_text()
+
+
+@pytest.mark.parametrize("ticks, shown", [
+    ([-1000.0, 0.0, 1000.0, 2000.0], ["\u22121,000", "0", "1,000", "2,000"]),
+    ([0.0, 0.5, 1.0, 1.5], ["0.0", "0.5", "1.0", "1.5"]),  # a small plan's M USD: no '0, 0, 1, 2'
+    ([-0.025, 0.0, 0.025], ["\u22120.025", "0.000", "0.025"]),
+])
+def test_tick_labels_have_the_decimals_their_step_needs(ticks: list[float], shown: list[str]) -> None:
+    assert Thousands().format_ticks(ticks) == shown
+
+
+@pytest.mark.parametrize("usd, text", [(1_040_300_000.0, "1,040 M"), (308_380_863.0, "308 M"), (12_345_678.0, "12.3 M"),
+                                       (604_000.0, "0.604 M"), (-777_613_869.0, "\u2212778 M"), (0.0, "0 M")])
+def test_money_in_titles_keeps_three_significant_digits(usd: float, text: str) -> None:
+    assert musd(usd) == text

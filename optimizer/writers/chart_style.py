@@ -1,8 +1,11 @@
-"""What every capopt chart shares: the colours of mining and AI, and how money and numbers are written in titles and
-labels (a true minus sign, as the axes show it)."""
+"""What every capopt chart shares: the colours of mining and AI, and how money and numbers are written in titles,
+labels and ticks (thousands separators, a true minus sign)."""
 from __future__ import annotations
 
 import math
+
+import numpy as np
+from matplotlib.ticker import Formatter
 
 MINING, AI, AI_BUILDING, AI_SPOT = "#f7931a", "#1f77b4", "#9ecae9", "#17becf"
 MINUS = "\u2212"
@@ -11,7 +14,7 @@ MINUS = "\u2212"
 def rounded(value: float) -> str:
     """A number to 3 significant digits, whole numbers with thousands separators: 428,000, 12.3, 0.106, -847."""
     if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
+        return f"{value + 0.0:g}"  # no "-0"
     if abs(value) < 100:
         text = f"{value:.3g}"
     else:
@@ -22,3 +25,17 @@ def rounded(value: float) -> str:
 def musd(usd: float) -> str:
     """USD as M USD: 1,040 M, 308 M, 12.3 M, 0.604 M."""
     return f"{rounded(usd / 1e6)} M"
+
+
+class Thousands(Formatter):
+    """Tick labels with thousands separators, a true minus sign and as many decimals as the step between ticks
+    needs (0, 500, 1,000; 0.25, 0.5)."""
+
+    def format_ticks(self, values) -> list[str]:
+        steps = np.diff(np.sort(np.asarray(values, dtype=float)))
+        step = float(steps[steps > 0].min()) if (steps > 0).any() else 1.0
+        decimals = next((d for d in range(7) if abs(step * 10**d - round(step * 10**d)) < 1e-6 * step * 10**d), 6)
+        return [f"{round(v, decimals) + 0.0:,.{decimals}f}".replace("-", MINUS) for v in values]
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self.format_ticks([x])[0]

@@ -18,13 +18,12 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
-from matplotlib.ticker import StrMethodFormatter
 
 from ..files import PNG_SOFTWARE, atomic_file
 from ..model.constraints import REPORTED_DUALS
 from ..model.objective import TERMS
 from ..results.figures import crossover_period
-from .chart_style import AI, AI_BUILDING, AI_SPOT, MINING, MINUS, musd, rounded
+from .chart_style import AI, AI_BUILDING, AI_SPOT, MINING, MINUS, Thousands, musd, rounded
 from .layout import CHART_COLUMNS, CHART_FILES, SCENARIO_CHART_FILES
 from .scenario_charts import mw_by_scenario, npv_distribution
 
@@ -105,11 +104,11 @@ def _steps(values: pd.Series | np.ndarray) -> np.ndarray:
     return np.append(values, values[-1])
 
 
-def _dates_axis(ax, money: bool = False) -> None:
+def _dates_axis(ax) -> None:
     locator = AutoDateLocator(minticks=4, maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}" if money else "{x:,.6g}"))
+    ax.yaxis.set_major_formatter(Thousands())
     ax.grid(True, axis="y", alpha=0.3)
 
 
@@ -173,7 +172,7 @@ def revenue_mix_chart(view: PlanView) -> Figure:
     ax.set_ylim(0, max(float(bottom.max()), 1e-6) * 1.1)  # room above for the note
     ax.set_ylabel(f"M USD per {view.period_word}")
     fig.legend(loc="outside lower center", ncols=3, frameon=False)
-    _dates_axis(ax, money=True)
+    _dates_axis(ax)
     return fig
 
 
@@ -234,7 +233,7 @@ def cash_flow_chart(view: PlanView) -> Figure:
                   fontsize=10, fontweight="bold")
     top.set_ylabel("M USD")
     top.legend(loc="best", fontsize=8.5, frameon=True, framealpha=0.9)
-    _dates_axis(top, money=True)
+    _dates_axis(top)
 
     width = 25 * view.months_per_period
     up, down = np.zeros(len(totals)), np.zeros(len(totals))
@@ -260,9 +259,9 @@ def cash_flow_chart(view: PlanView) -> Figure:
                      + (" (capex bars cut at the axis, their value written in them)" if cut.any() else ""),
                      loc="left", fontsize=10, fontweight="bold")
     bottom.set_ylabel(f"M USD per {view.period_word}")
-    margin = max(4, len(labels) * view.months_per_period // 7)  # months of room for the end labels
+    margin = max(1, round(0.14 * len(labels) * view.months_per_period))  # months of room for the end labels
     bottom.set_xlim(ends[0] - pd.DateOffset(days=10), ends[-1] + pd.DateOffset(months=margin))
-    _dates_axis(bottom, money=True)
+    _dates_axis(bottom)
     capex = flows["capex_usd"] * 1e6
     biggest = int(capex.argmax())
     spent = f"{musd(capex.sum())} USD of capex" + (f" ({musd(capex[biggest])} in {labels[biggest]})"
@@ -317,7 +316,7 @@ def shadow_price_chart(view: PlanView) -> Figure:
             edges = _edges(group["period"], view.months_per_period)
             ax.stairs(shown, edges, lw=2.0, baseline=None, color=colors.get(site, "#333333"),
                       label=site or "all sites")
-            if np.count_nonzero(~np.isnan(shown)) <= 3:  # a few short segments: their values written beside them
+            if few[family]:  # a few short segments in the panel: their values written beside them
                 for k in np.flatnonzero(~np.isnan(shown)):
                     ax.annotate(f"{rounded(shown[k])} in {group['period'].iloc[k]}", xy=(edges[k + 1], shown[k]),
                                 xytext=(4, 0), textcoords="offset points", va="center", fontsize=8,
@@ -326,7 +325,7 @@ def shadow_price_chart(view: PlanView) -> Figure:
         most.append(f"{dual.label}{f' at {site}' if site else ''} {rounded(group['shadow_price'].sum())} {dual.unit}")
         ax.set_title(f"{dual.label.capitalize()}: {dual.meaning}", loc="left", fontsize=10, fontweight="bold")
         ax.set_ylabel(f"{dual.unit}, present value", fontsize=9)
-        ax.set_ylim(bottom=min(0.0, *(float(g["shadow_price"].min()) for _, g in found)))
+        ax.set_ylim(min(0.0, *(float(g["shadow_price"].min()) for _, g in found)), 1.15 * top)
         ax.set_xlim(span[0], span[-1])
         if any(site for site, _ in found):
             ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8,

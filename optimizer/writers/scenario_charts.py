@@ -12,9 +12,8 @@ from matplotlib.colors import Normalize
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import StrMethodFormatter
 
-from .chart_style import AI, MINING, musd
+from .chart_style import AI, MINING, Thousands, musd
 
 _EXPECTED, _CVAR = "#2ca02c", "#d62728"
 _GAIN, _LOSS, _TAIL = "#5b6770", "#c44e52", "#e8a2a4"
@@ -43,7 +42,7 @@ def npv_distribution(npv_by_scenario_usd: Mapping[str, float], probability_by_sc
     tail = tail_shares(npv, p, cvar_alpha)
     worst = f"worst {1 - cvar_alpha:.0%}"
     many = len(names) > _BARS_UP_TO
-    fig = Figure(figsize=(10, 4.8 if many else 2.2 + 0.36 * len(names)), layout="constrained")
+    fig = Figure(figsize=(10, 4.8 if many else max(3.6, 2.2 + 0.36 * len(names))), layout="constrained")
     ax = fig.add_subplot()
     if many:
         edges = np.histogram_bin_edges(npv / 1e6, bins=min(30, len(names) // 3))
@@ -75,7 +74,7 @@ def npv_distribution(npv_by_scenario_usd: Mapping[str, float], probability_by_sc
     ax.axvline(cvar_usd / 1e6, color=_CVAR, lw=2, ls="--", zorder=3,
                label=f"CVaR: mean NPV of the {worst}, {musd(cvar_usd)} USD")
     ax.axvline(0, color="grey", lw=0.8)
-    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.xaxis.set_major_formatter(Thousands())
     ax.grid(True, axis="x", alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
     if not many:
@@ -136,7 +135,7 @@ def mw_by_scenario(site_periods: pd.DataFrame, probability_by_scenario: Mapping[
                        title="scenario (probability, NPV)\nworst to best; thicker = more probable", title_fontsize=8)
     else:
         fig.colorbar(ScalarMappable(norm, cmap), ax=axes, label="NPV of the scenario, M USD",
-                     format=StrMethodFormatter("{x:,.0f}"))
+                     format=Thousands())
     last = periods[-1]
     spread = "; ".join(f"{word} {min(ends[c]):,.0f} to {max(ends[c]):,.0f} MW" if max(ends[c]) - min(ends[c]) > 0.5
                        else f"{word} {max(ends[c]):,.0f} MW in every scenario"
@@ -161,8 +160,8 @@ def frontier_chart(points: pd.DataFrame, committed: pd.DataFrame, cvar_alpha: fl
                       textcoords="offset points", bbox={"boxstyle": "round,pad=0.2", "facecolor": "white",
                                                         "edgecolor": "none", "alpha": 0.85})
     left.margins(x=0.35, y=0.15)  # room for the labels beside the points
-    left.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-    left.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    left.xaxis.set_major_formatter(Thousands())
+    left.yaxis.set_major_formatter(Thousands())
     left.set_xlabel(f"CVaR: mean NPV of the {worst} of outcomes, M USD (better \u2192)")
     left.set_ylabel("expected NPV, M USD (better \u2191)")
     left.set_title("Expected NPV against the bad case, one point per weight", loc="left", fontsize=10,

@@ -21,10 +21,9 @@ from matplotlib import colormaps
 from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import StrMethodFormatter
 
 from ..files import PNG_SOFTWARE, OutputFolder
-from .chart_style import musd, rounded
+from .chart_style import Thousands, musd, rounded
 from .layout import HEATMAP_PNG, TORNADO_PNG
 
 _MANY = 25  # above this many distinct values a parameter is binned
@@ -161,7 +160,7 @@ def tornado(frame: pd.DataFrame, keys: Sequence[str], base_npv_usd: float | None
                                      for b in bars])
     ax.set_xlim(*_room_for(labels, [] if center is None else [center / 1e6]))
     ax.set_ylim(-0.7, len(bars) - 0.3)
-    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.xaxis.set_major_formatter(Thousands())
     ax.grid(True, axis="x", alpha=0.3)
     key = []
     if center is not None:
@@ -289,7 +288,7 @@ def heatmap(frame: pd.DataFrame, keys: Sequence[str], multipliers: Collection[st
         cmap, norm = colormaps["viridis"], Normalize(low, high if high > low else low + 1)
     image = ax.imshow(np.ma.masked_invalid(values), origin="lower", aspect="auto", cmap=cmap, norm=norm)
     fig.colorbar(image, ax=ax, label="NPV, M USD" + ("" if at_base or not others else " (mean over the others)"),
-                 format=StrMethodFormatter("{x:,.0f}"))
+                 format=Thousands())
     ax.set_xticks(range(len(x_labels)), x_labels, rotation=45 if len(x_labels) > 12 else 0,
                   ha="right" if len(x_labels) > 12 else "center")
     ax.set_yticks(range(len(y_labels)), y_labels)
