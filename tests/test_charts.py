@@ -306,7 +306,7 @@ def test_tick_labels_have_the_decimals_their_step_needs(ticks: list[float], show
     assert Thousands().format_ticks(ticks) == shown
 
 
-@pytest.mark.parametrize("usd, text", [(1_040_300_000.0, "1,040 M"), (308_380_863.0, "308 M"), (12_345_678.0, "12.3 M"),
+@pytest.mark.parametrize("usd, text", [(1_533_100_000.0, "1,533 M"), (308_380_863.0, "308 M"), (12_345_678.0, "12.3 M"),
                                        (604_000.0, "0.604 M"), (-777_613_869.0, "\u2212778 M"), (0.0, "0 M")])
-def test_money_in_titles_keeps_three_significant_digits(usd: float, text: str) -> None:
+def test_money_in_titles_is_whole_millions_or_three_significant_digits(usd: float, text: str) -> None:
     assert musd(usd) == text

@@ -23,8 +23,9 @@ def rounded(value: float) -> str:
 
 
 def musd(usd: float) -> str:
-    """USD as M USD: 1,040 M, 308 M, 12.3 M, 0.604 M."""
-    return f"{rounded(usd / 1e6)} M"
+    """USD as M USD, whole from 100 M, else to 3 significant digits: 1,533 M, 308 M, 12.3 M, 0.604 M."""
+    millions = usd / 1e6
+    return f"{f'{millions:,.0f}'.replace('-', MINUS) if abs(millions) >= 100 else rounded(millions)} M"
 
 
 class Thousands(Formatter):

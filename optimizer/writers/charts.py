@@ -259,7 +259,7 @@ def cash_flow_chart(view: PlanView) -> Figure:
                      + (" (capex bars cut at the axis, their value written in them)" if cut.any() else ""),
                      loc="left", fontsize=10, fontweight="bold")
     bottom.set_ylabel(f"M USD per {view.period_word}")
-    margin = max(1, round(0.14 * len(labels) * view.months_per_period))  # months of room for the end labels
+    margin = max(1, round(0.18 * len(labels) * view.months_per_period))  # months of room for the end labels
     bottom.set_xlim(ends[0] - pd.DateOffset(days=10), ends[-1] + pd.DateOffset(months=margin))
     _dates_axis(bottom)
     capex = flows["capex_usd"] * 1e6
