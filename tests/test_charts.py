@@ -310,3 +310,23 @@ def test_tick_labels_have_the_decimals_their_step_needs(ticks: list[float], show
                                        (604_000.0, "0.604 M"), (-777_613_869.0, "\u2212778 M"), (0.0, "0 M")])
 def test_money_in_titles_is_whole_millions_or_three_significant_digits(usd: float, text: str) -> None:
     assert musd(usd) == text
+
+
+def test_shadow_price_chart_without_duals_does_not_claim_that_nothing_binds() -> None:
+    shadow = _shadow([("power", "A", "2027-01", float("nan")), ("capex_budget", None, "2027-01", float("nan"))])
+    fig = shadow_price_chart(_bare_view(shadow))
+    assert fig.axes == []
+    assert fig.texts[0].get_text() == "No shadow prices (floor space, power, capex budget): the solver gave none for " \
+                                      "this plan."
+
+
+def test_plot_of_a_scenario_plan_whose_scenario_names_read_back_as_numbers(tmp_path: Path) -> None:
+    tables = _hedge_tables()
+    for name in ("scenarios", "scenario_periods"):
+        tables[name]["scenario"] = tables[name]["scenario"].map({"A": "1", "B": "2"})
+    plan = optimizer.solve(optimizer.Case.from_tables(tables, start="2027-04", periods=2,
+                                                      scenarios={"commit_through": "2027-04"}))
+    write_plan(plan, tmp_path / "plan")
+    result = CliRunner().invoke(main, ["plot", str(tmp_path / "plan"), "--out", str(tmp_path / "png")])
+    assert result.exit_code == 0, result.output
+    _assert_scenario_pngs(tmp_path / "png")

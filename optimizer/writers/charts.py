@@ -295,8 +295,11 @@ def shadow_price_chart(view: PlanView) -> Figure:
     if not binding:
         fig = Figure(figsize=(10, 2.4), layout="constrained")
         limits = ", ".join(dual.label for dual in REPORTED_DUALS.values())
-        fig.text(0.5, 0.5, f"No limit ({limits}) binds in any {view.period_word}:\none more unit of any of them would "
-                 "add nothing to the NPV.", ha="center", va="center", fontsize=11)
+        words = (f"No shadow prices ({limits}): the solver gave none for this plan."
+                 if shadow["shadow_price"].isna().all() else
+                 f"No limit ({limits}) binds in any {view.period_word}:\none more unit of any of them would add "
+                 "nothing to the NPV.")
+        fig.text(0.5, 0.5, words, ha="center", va="center", fontsize=11)
         fig.suptitle(view.titled("Shadow prices: what one more unit of each limit is worth"), fontweight="bold")
         return fig
     colors = _site_colors(list(dict.fromkeys(s for found in binding.values() for s, _ in found if s)))

@@ -94,7 +94,8 @@ def mw_by_scenario(site_periods: pd.DataFrame, probability_by_scenario: Mapping[
     """IT MW of ASICs installed and of AI ready, all sites, per period and scenario (coloured from worst to best NPV),
     with the probability-weighted mean and the committed window (the same in every scenario) shaded."""
     names = sorted(npv_by_scenario_usd, key=lambda n: npv_by_scenario_usd[n])
-    totals = site_periods.groupby(["scenario", "period"], sort=True)[["mining_installed_mw", "ai_ready_mw"]].sum()
+    scenario = site_periods["scenario"].astype(str)  # names read back from a CSV may have turned into numbers
+    totals = site_periods.groupby([scenario, "period"], sort=True)[["mining_installed_mw", "ai_ready_mw"]].sum()
     periods = sorted(site_periods["period"].astype(str).unique())
     starts = pd.DatetimeIndex(pd.to_datetime([f"{p}-01" for p in periods], format="%Y-%m-%d"))
     edges = starts.append(pd.DatetimeIndex([starts[-1] + pd.DateOffset(months=months_per_period)]))
