@@ -330,3 +330,14 @@ def test_plot_of_a_scenario_plan_whose_scenario_names_read_back_as_numbers(tmp_p
     result = CliRunner().invoke(main, ["plot", str(tmp_path / "plan"), "--out", str(tmp_path / "png")])
     assert result.exit_code == 0, result.output
     _assert_scenario_pngs(tmp_path / "png")
+
+
+def test_mw_by_scenario_with_many_scenarios_reads_npv_on_a_colour_bar_and_names_the_mean() -> None:
+    names = [f"s{k:02d}" for k in range(20)]
+    site_periods = pd.DataFrame([{"scenario": s, "site": "A", "period": p, "mining_installed_mw": 100.0 - k,
+                                  "ai_ready_mw": 10.0 + k} for k, s in enumerate(names) for p in ("2027-01", "2027-02")])
+    fig = mw_by_scenario(site_periods, dict.fromkeys(names, 0.05), {s: 1e6 * k for k, s in enumerate(names)}, 1,
+                         "2027-01")
+    assert fig.axes[2].get_ylabel() == "NPV of the scenario, M USD"  # the colour bar, no 20-line legend
+    assert fig.axes[1].get_legend() is None
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["probability-weighted mean of the scenarios"]

@@ -114,7 +114,8 @@ def mw_by_scenario(site_periods: pd.DataFrame, probability_by_scenario: Mapping[
         ax.axvspan(edges[0], committed_end, color="#eeeeee", lw=0)
         ax.annotate(f"committed through {commit_through}:\nthe same in every scenario", xy=(edges[0], 1.0),
                     xycoords=("data", "axes fraction"), xytext=(4, -4), textcoords="offset points", va="top",
-                    fontsize=8, color="#555555")
+                    fontsize=8, color="#555555", zorder=5,
+                    bbox={"boxstyle": "square,pad=0.2", "facecolor": "#eeeeee", "edgecolor": "none", "alpha": 0.85})
         mean = np.zeros(len(periods))
         for name, value, color in zip(names, npv, colors):
             rows = totals.loc[name].reindex(periods)[column].to_numpy(float)
@@ -137,6 +138,9 @@ def mw_by_scenario(site_periods: pd.DataFrame, probability_by_scenario: Mapping[
     else:
         fig.colorbar(ScalarMappable(norm, cmap), ax=axes, label="NPV of the scenario, M USD",
                      format=Thousands())
+        mean_line = [h for h, label in zip(*axes[1].get_legend_handles_labels()) if label.startswith("probability")]
+        fig.legend(mean_line, ["probability-weighted mean of the scenarios"], loc="outside lower center",
+                   frameon=False, fontsize=8)
     last = periods[-1]
     spread = "; ".join(f"{word} {min(ends[c]):,.0f} to {max(ends[c]):,.0f} MW" if max(ends[c]) - min(ends[c]) > 0.5
                        else f"{word} {max(ends[c]):,.0f} MW in every scenario"
