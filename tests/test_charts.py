@@ -335,7 +335,8 @@ def test_plot_of_a_scenario_plan_whose_scenario_names_read_back_as_numbers(tmp_p
 def test_mw_by_scenario_with_many_scenarios_reads_npv_on_a_colour_bar_and_names_the_mean() -> None:
     names = [f"s{k:02d}" for k in range(20)]
     site_periods = pd.DataFrame([{"scenario": s, "site": "A", "period": p, "mining_installed_mw": 100.0 - k,
-                                  "ai_ready_mw": 10.0 + k} for k, s in enumerate(names) for p in ("2027-01", "2027-02")])
+                                  "ai_ready_mw": 10.0 + k}
+                                 for k, s in enumerate(names) for p in ("2027-01", "2027-02")])
     fig = mw_by_scenario(site_periods, dict.fromkeys(names, 0.05), {s: 1e6 * k for k, s in enumerate(names)}, 1,
                          "2027-01")
     assert fig.axes[2].get_ylabel() == "NPV of the scenario, M USD"  # the colour bar, no 20-line legend
