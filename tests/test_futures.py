@@ -454,6 +454,8 @@ def test_fan_chart_has_two_labelled_panels_with_every_scenario_and_the_halving(t
     for name, p in zip(reduced.names, reduced.probabilities):
         assert f"{name}  (probability {100 * p:.1f}%)" in legend_texts
     assert any(t.get_text() == "halving 2028-04" for t in top.texts)
+    end = np.percentile(paths.hashprice_usd_per_ph_day[:, -1], [5, 95])
+    assert f"90% of the paths between {end[0]:,.0f} and {end[1]:,.0f} USD per PH/s per day" in fig._suptitle.get_text()
     target = tmp_path / "fan.png"
     fig.savefig(target, dpi=80)
     assert target.read_bytes().startswith(b"\x89PNG") and target.stat().st_size > 20_000

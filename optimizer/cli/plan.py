@@ -152,7 +152,7 @@ def solve(model_file: str, out_dir: str | None, formats: tuple[str, ...], plots:
 @click.argument("plan_dir", type=click.Path(file_okay=False))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder for the PNG files (default PLAN_DIR).")
 def plot(plan_dir: str, out_dir: str | None) -> None:
-    """Draw PNG charts of a plan saved by 'capopt solve --out PLAN_DIR': allocation per site, revenue mix,
+    """Draw PNG charts of a plan saved by 'capopt solve --out PLAN_DIR': allocation per site, revenue mix, cash flow,
     shadow prices."""
     # matplotlib: loaded only by the commands that draw
     from ..writers.charts import write_charts
@@ -163,8 +163,6 @@ def plot(plan_dir: str, out_dir: str | None) -> None:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
     with writing("the charts"):
-        paths = write_chart_files(Path(out_dir or plan_dir), lambda folder: write_charts(
-            tables, folder, months_per_period=summary["horizon"]["months_per_period"],
-            crossover_period=summary.get("crossover_period")))
+        paths = write_chart_files(Path(out_dir or plan_dir), lambda folder: write_charts(tables, folder, summary))
     for path in paths:
         click.echo(f"wrote {path}")

@@ -119,7 +119,7 @@ def frontier(model_file: str, weights: str, out_dir: str, jobs: int, executor: s
         click.echo(f"{row.weight:>7g}{expected:>18}{cvar:>18}  {row.status}")
     with writing(f"the frontier to {out_dir}"):
         files = write_frontier(Path(out_dir), table, committed, {"model_file": model_file, "cvar_alpha": alpha},
-                               frontier_chart(table, committed), force=force)
+                               frontier_chart(table, committed, alpha), force=force)
     click.echo(f"wrote {', '.join(str(f) for f in files)}")
     if (table["status"] != "optimal").any():
         sys.exit(1)

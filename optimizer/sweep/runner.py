@@ -311,7 +311,7 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
         at_status = store.columns.index("status")
         result.failed = sum(row[at_status] not in FINAL_STATUSES for row in rows)
         try:
-            result.files = write_outputs(folder, keys, meta, base_row)
+            result.files = write_outputs(folder, keys, meta, base_row, _absolute_bases(case, keys))
         except KeyboardInterrupt:  # results.csv is complete; only the xlsx and charts are skipped
             result.interrupted = True
             result.files = [folder.path / RESULTS_CSV]
@@ -325,11 +325,18 @@ def _default_jobs(scenarios: int, base_seconds: float) -> int:
     return (os.cpu_count() or 1) if estimated > LONG_SWEEP_SECONDS else 1
 
 
+def _absolute_bases(case: Case, keys: Sequence[str]) -> dict[str, float]:
+    """The case's own value of each absolute key whose input is one number (set:discount_rate), so that the charts
+    can tell its base scenarios apart."""
+    return {k: case.horizon.discount_rate for k in keys
+            if parse_key(k).absolute and parse_key(k).group == "discount_rate"}
+
+
 def write_outputs(folder: OutputFolder, keys: Sequence[str], meta: Mapping[str, object],
-                  base_row: Mapping[str, Any] | None) -> list[Path]:
+                  base_row: Mapping[str, Any] | None, absolute_bases: Mapping[str, float] | None = None) -> list[Path]:
     """results.xlsx and the charts from the rows in results.csv (after a run, finished or not); `base_row` is the
     case as given, for the charts' base NPV (None if the sweep had nothing left to solve: then its own row of the
-    base scenario, if it has one)."""
+    base scenario, if it has one); `absolute_bases` the case's own values of absolute keys."""
     frame = read_results(folder.path)
     files = [folder.path / RESULTS_CSV]
     if len(frame):
@@ -343,5 +350,6 @@ def write_outputs(folder: OutputFolder, keys: Sequence[str], meta: Mapping[str, 
         base_npv = (float(base_row["npv_usd"]) if base_row is not None and base_row["status"] == "optimal"
                     else None)
         files += write_sweep_charts(frame, keys, folder, base_npv,
-                                    multipliers=[k for k in keys if not parse_key(k).absolute])
+                                    multipliers=[k for k in keys if not parse_key(k).absolute],
+                                    given_bases=absolute_bases)
     return files

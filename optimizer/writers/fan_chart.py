@@ -103,7 +103,7 @@ def fan_chart(paths: Paths, reduced: Reduced, horizon: Horizon | None = None) ->
                      "hashprice (thicker = more probable)", title_fontsize=9)
     settings = paths.settings
     if settings.price_model == "gbm":
-        price = (f"GBM price, drift {100 * settings.gbm.drift_per_year:+.0f}%/yr, "
+        price = (f"price a random walk (GBM), drift {100 * settings.gbm.drift_per_year:+.0f}%/yr, "
                  f"volatility {100 * settings.gbm.volatility_per_year:.0f}%/yr")
     else:
         drift = settings.bootstrap.drift_per_year
@@ -113,10 +113,14 @@ def fan_chart(paths: Paths, reduced: Reduced, horizon: Horizon | None = None) ->
                  + ("historical drift" if drift is None else f"drift {100 * drift:+.0f}%/yr"))
     mean_dev = reduced.summary["mean_hashprice_path"]["max_relative_deviation"]
     last = x[-1] - pd.DateOffset(months=1)
-    fig.suptitle(f"Scenarios {horizon.labels[0]} to {last:%Y-%m}: {paths.n_paths:,} simulated paths "
-                 f"reduced to {k} ({reduced.summary['method']}, seed {paths.seed})", fontweight="bold")
+    method = {"kmedoids": "grouped by k-medoids", "quantiles": "grouped in bands of mean hashprice"}.get(
+        reduced.summary["method"], reduced.summary["method"])
+    end_low, end_high = np.percentile(paths.hashprice_usd_per_ph_day[:, -1], [5, 95])
+    fig.suptitle(f"Scenarios {horizon.labels[0]} to {last:%Y-%m}: {paths.n_paths:,} simulated paths {method} into "
+                 f"{k} scenarios (seed {paths.seed})\nhashprice in {horizon.labels[-1]}: 90% of the paths between "
+                 f"{end_low:,.0f} and {end_high:,.0f} USD per PH/s per day", fontweight="bold")
     bottom.set_xlabel(f"{price}; network hashrate responds to hashprice with elasticity "
-                      f"{settings.hashrate.elasticity_per_year:g}/yr, lag {settings.hashrate.lag_months} month(s).\n"
+                      f"{settings.hashrate.elasticity_per_year:.2g}/yr, lag {settings.hashrate.lag_months} month(s).\n"
                       + ("The probability-weighted mean hashprice of the scenarios equals the mean of all simulated "
                          "paths in every period." if mean_dev < 1e-5 else
                          f"The probability-weighted mean hashprice of the scenarios is within {100 * mean_dev:.1f}% "

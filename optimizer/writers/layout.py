@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..model.objective import TERMS
 from ..results.plan import PLAN_TABLES
 from ..results.scenario_plan import SCENARIO_TABLES
 
@@ -26,10 +27,11 @@ CHART_TABLES = ("site_periods", "period_totals", "shadow_prices")  # what the ch
 CHART_COLUMNS = {  # table -> (text columns, number columns) the charts draw from
     "site_periods": (("site", "period"), ("mining_installed_mw", "ai_ready_mw", "ai_under_construction_mw",
                                           "ai_contract_mw", "ai_spot_mw")),
-    "period_totals": (("period",), ("mining_revenue_usd", "contract_revenue_usd", "spot_revenue_usd")),
+    "period_totals": (("period",), (*(term.name for term in TERMS), "discount_factor")),
     "shadow_prices": (("constraint", "site", "period"), ("shadow_price", "shadow_price_in_period_usd")),
 }
-CHART_FILES = ("allocation_by_site.png", "revenue_mix.png", "shadow_prices.png")
+CHART_FILES = ("allocation_by_site.png", "revenue_mix.png", "cash_flow.png", "shadow_prices.png")
+SCENARIO_CHART_FILES = ("npv_distribution.png", "mw_by_scenario.png")  # a scenario plan's, besides CHART_FILES
 
 
 def check_formats(formats: Iterable[str]) -> list[str]:
@@ -51,7 +53,7 @@ def plan_file_names(formats: Iterable[str], plots: bool, scenarios: bool = False
         names.append(PLAN_XLSX)
     if "json" in chosen:
         names.append(PLAN_JSON)
-    return names + (list(CHART_FILES) if plots else [])
+    return names + ([*CHART_FILES, *(SCENARIO_CHART_FILES if scenarios else ())] if plots else [])
 
 
 # a sweep's folder

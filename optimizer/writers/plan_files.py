@@ -15,8 +15,8 @@ from ..files import (FileError, OutputFolder, check_replaceable, display_path, e
 from ..horizon import parse_month
 from ..limits import MAX_TABLE_FILE_BYTES
 from ..results import Plan
-from .layout import (CHART_COLUMNS, CHART_FILES, CHART_TABLES, PLAN_JSON, PLAN_SHEETS, PLAN_XLSX, SUMMARY_JSON,
-                     check_formats, plan_file_names)
+from .layout import (CHART_COLUMNS, CHART_FILES, CHART_TABLES, PLAN_JSON, PLAN_SHEETS, PLAN_XLSX,
+                     SCENARIO_CHART_FILES, SUMMARY_JSON, check_formats, plan_file_names)
 
 PLAN_OWNER = "plan"  # the owner of a plan's files in a folder's manifest (files.OutputFolder)
 
@@ -90,9 +90,7 @@ def write_plan(plan: Plan, out_dir: Path | str, formats: Iterable[str] = ("csv",
             # matplotlib: loaded only when charts are asked for
             from .charts import write_charts
 
-            names += [p.name for p in write_charts(plan.tables(), staging,
-                                                   months_per_period=plan.summary.horizon.months_per_period,
-                                                   crossover_period=plan.crossover_period)]
+            names += [p.name for p in write_charts(plan.tables(), staging, summary)]
         return names
 
     return OutputFolder(out_dir, PLAN_OWNER, force=force).replace_all(fill)
@@ -141,7 +139,35 @@ def _read_summary(plan_dir: Path) -> dict:
     crossover = summary.get("crossover_period")
     if crossover is not None and (not isinstance(crossover, str) or parse_month(crossover) is None):
         raise _damaged(shown, f"crossover_period must be a period YYYY-MM or null, found {crossover!r}")
+    terminal = summary.get("terminal_value")
+    if terminal is not None and not (isinstance(terminal, dict) and _is_number(terminal.get("present_value_usd", 0))):
+        raise _damaged(shown, "terminal_value.present_value_usd must be a number")
     return summary
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_scenario_summary(summary: dict, scenarios: pd.Series, shown: str) -> None:
+    """`PlanFileError` unless the summary of a scenario plan holds what its charts draw: the NPV and probability of
+    every scenario in its tables, the expected NPV, CVaR and its alpha, and the end of the commitment."""
+    npv, probability = summary.get("npv_by_scenario_usd"), summary.get("probability_by_scenario")
+    for key, values in (("npv_by_scenario_usd", npv), ("probability_by_scenario", probability)):
+        if not isinstance(values, dict) or not all(_is_number(v) for v in values.values()):
+            raise _damaged(shown, f"{key} must map each scenario to a number")
+    missing = sorted(set(scenarios.astype(str)) - (set(npv) & set(probability)))  # type: ignore[arg-type]
+    if missing:
+        raise _damaged(shown, f"scenario {missing[0]} of the plan tables has no NPV or probability")
+    for key in ("expected_npv_usd", "cvar_usd"):
+        if not _is_number(summary.get(key)):
+            raise _damaged(shown, f"{key} must be a number, found {summary.get(key)!r}")
+    alpha = summary.get("cvar_alpha")
+    if not _is_number(alpha) or not 0 < alpha < 1:  # type: ignore[operator]
+        raise _damaged(shown, f"cvar_alpha must be a number between 0 and 1, found {alpha!r}")
+    commit = summary.get("commit_through")
+    if not isinstance(commit, str) or parse_month(commit) is None:
+        raise _damaged(shown, f"commit_through must be a period YYYY-MM, found {commit!r}")
 
 
 def _chart_tables(plan_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
@@ -222,6 +248,12 @@ def read_saved_plan(plan_dir: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
     plan_dir = Path(plan_dir)
     summary = _read_summary(plan_dir)
     tables, sources = _chart_tables(plan_dir)
+    if any("scenario" in frame.columns for frame in tables.values()):  # a scenario plan: every table per scenario
+        without = next((name for name, frame in tables.items() if "scenario" not in frame.columns), None)
+        if without:
+            raise _damaged(sources[without], "column scenario is missing")
+        _check_scenario_summary(summary, pd.concat([frame["scenario"] for frame in tables.values()]),
+                                display_path(plan_dir / SUMMARY_JSON))
     return summary, {name: _checked(name, frame, sources[name]) for name, frame in tables.items()}
 
 
@@ -233,7 +265,7 @@ def write_chart_files(folder: Path, draw: Callable[[Path], list[Path]]) -> list[
     plan_folder = OutputFolder(folder, PLAN_OWNER)
     if plan_folder.owned():
         return plan_folder.add(lambda staging: [path.name for path in draw(staging)])
-    for name in CHART_FILES:
+    for name in (*CHART_FILES, *SCENARIO_CHART_FILES):
         check_replaceable(folder / name, is_capopt_png, shown=os.path.join(str(folder), name))
     folder.mkdir(parents=True, exist_ok=True)
     return draw(folder)

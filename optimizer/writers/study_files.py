@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..files import OutputFolder, escape_formula
+from ..files import PNG_SOFTWARE, OutputFolder, escape_formula
 
 SCENARIO_SET_FILES = ("scenarios.csv", "scenario_periods.csv", "scenario_summary.csv", "summary.json",
                       "fan_chart.png")
@@ -27,7 +27,7 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
 
 def _png(figure: Figure, path: Path) -> None:
     FigureCanvasAgg(figure)
-    figure.savefig(path, format="png", dpi=_DPI)
+    figure.savefig(path, format="png", dpi=_DPI, metadata={"Software": PNG_SOFTWARE})
 
 
 def check_study_folder(out_dir: Path | str, owner: str, *, force: bool = False) -> None:
