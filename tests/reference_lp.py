@@ -743,12 +743,14 @@ class _Program:
         A = sparse.csr_matrix((v_, (r_, c_)), shape=(len(rows), n))
         cons = [LinearConstraint(A, np.array(lo), np.array(hi))] if rows else []
 
-        def run(lb_, ub_, integ_):
+        def run(lb_, ub_, integ_, presolve=True):
             return milp(-c if sense < 0 else c, integrality=integ_,
                         bounds=Bounds(lb_, ub_), constraints=cons,
-                        options={"mip_rel_gap": 0.0, "presolve": True})
+                        options={"mip_rel_gap": 0.0, "presolve": presolve})
 
         res = run(lb, ub, integ)
+        if res.status == 2:  # HiGHS' MILP presolve has wrongly claimed infeasibility on tiny cases: confirm without
+            res = run(lb, ub, integ, presolve=False)
         if res.status == 2:
             return None
         if res.status != 0:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import math
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 
 import optimizer
 
@@ -51,6 +52,47 @@ def _close_diff(a: float, b: float, *scale: float) -> bool:
     """For a difference of large figures (EVPI, VSS): within 1e-6 of the larger
     of the figures it is the difference of (READING R8), or 1e-3."""
     return abs(a - b) <= 1e-6 * max([1.0] + [abs(s) for s in scale]) + 1e-3
+
+
+# Cases hypothesis found, kept as explicit examples so every run checks them.
+_TINY_BUDGET_MILP = ({  # HiGHS' presolve solved this MILP to -1 USD with a bound of -1; the optimum is 0
+    "sites": pd.DataFrame({"site": ["S1"], "grid_mw": [5.0], "floor_sqft": [5000.0],
+                           "energy_price_usd_per_mwh": [20.0], "ai_sqft_per_mw": [3000.0],
+                           "ai_capex_usd_per_mw": [5e6], "ai_block_mw": [None]}),
+    "miners": pd.DataFrame({"model": ["M1"], "efficiency_j_per_th": [13.0], "sqft_per_mw": [500.0],
+                            "lot_mw": [None]}),
+    "contracts": pd.DataFrame({"contract": ["C1"] * 3, "site": ["S1"] * 3, "start": ["2023-02"] * 3,
+                               "end": ["2023-02", "2023-04", "2023-02"], "mw": [0.0, 1.0, 0.0],
+                               "price_usd_per_kw_month": [80.0] * 3,
+                               "shortfall_penalty_usd_per_kw_month": [np.nan, 1.0, np.nan], "optional": [True] * 3}),
+    "periods": pd.DataFrame({"period": ["2023-02", "2023-03", "2023-04", "2023-05"],
+                             "hashprice_usd_per_ph_day": [50.0] * 4, "capex_budget_usd": [0.0, 0.0, 1.0, 0.0]}),
+}, {"start": "2023-02", "periods": 4, "months_per_period": 1, "discount_rate": 0.0})
+
+_N = np.nan
+_PRESOLVE_INFEASIBLE_VOI = ({  # the reference's joint EEV program, feasible, was called infeasible by MILP presolve
+    "sites": pd.DataFrame({"site": ["S1"], "grid_mw": [20.0], "floor_sqft": [8414], "energy_price_usd_per_mwh": [22.0],
+                           "ai_sqft_per_mw": [3000.0], "ai_capex_usd_per_mw": [55500], "ai_lead_time_periods": [1],
+                           "ai_block_mw": [None]}),
+    "miners": pd.DataFrame({"model": ["M1"], "efficiency_j_per_th": [13.0], "sqft_per_mw": [500.0],
+                            "lot_mw": [None]}),
+    "fleet": pd.DataFrame({"site": ["S1"], "model": ["M1"], "installed_mw": [10.0]}),
+    "contracts": pd.DataFrame({"contract": ["C1", "C2"], "site": ["S1", "S1"], "start": ["2023-04", "2023-02"],
+                               "end": ["2023-04", "2023-02"], "mw": [2.0, 0.0],
+                               "price_usd_per_kw_month": [80.0, 80.0], "optional": [True, True]}),
+    "periods": pd.DataFrame({"period": ["2023-02", "2023-03", "2023-04"], "hashprice_usd_per_ph_day": [20.0] * 3,
+                             "btc_price_usd": [40000.0, None, 40000.0], "network_hashrate_eh_s": [500.0, None, 500.0],
+                             "fees_btc_per_block": [0.0, None, None], "block_subsidy_btc": [1.0, None, None]}),
+    "scenarios": pd.DataFrame({"scenario": ["W1", "W2", "W3"], "probability": [0.05, 0.55, 0.40]}),
+    "scenario_periods": pd.DataFrame({
+        "scenario": ["W1"] * 3 + ["W2"] * 3 + ["W3"] * 3, "period": ["2023-02", "2023-03", "2023-04"] * 3,
+        "hashprice_usd_per_ph_day": [_N, 10.0, _N, _N, _N, _N, _N, _N, _N],
+        "btc_price_usd": [_N, _N, 40000.0, _N, _N, 40000.0, _N, _N, _N],
+        "network_hashrate_eh_s": [_N, _N, _N, _N, _N, 500.0, _N, _N, _N], "fees_btc_per_block": [_N] * 9,
+        "ai_spot_price_usd_per_kw_month": [120.0] * 9, "ai_spot_max_mw": [0, 0, 0, 0, 0, 5.0, 0, 0, 0],
+        "energy_price_factor": [1.0, 1.5, 1.0, 1.0, 1.0, _N, _N, _N, _N]}),
+}, {"start": "2023-02", "periods": 3, "months_per_period": 1, "discount_rate": 0.0,
+    "scenarios": {"commit_through": "2023-03"}})
 
 
 def _copy(tables):
@@ -621,6 +663,7 @@ def test_scenario_model_agrees(case):
 
 @settings(max_examples=_examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(extended_cases(scenarios=True))
+@example(_PRESOLVE_INFEASIBLE_VOI)
 def test_value_of_information_agrees(case):
     """EVPI always (it is unique); VSS where the mean-value plan's commitments are
     unique, else at least E* - (greatest EEV over the optimal mean-value plans)."""
@@ -658,6 +701,7 @@ def test_value_of_information_agrees(case):
 
 @settings(max_examples=_examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(extended_cases())
+@example(_TINY_BUDGET_MILP)
 def test_default_mip_gap_stops_within_its_gap(case):
     """With the default mip_gap (1e-4) a MILP's plan is within 1e-4 of the optimum and
     its best bound is at least the optimum."""
@@ -715,6 +759,7 @@ def test_evpi_from_the_products_own_solves(case):
 
 @settings(max_examples=_examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(extended_cases(scenarios=True))
+@example(_PRESOLVE_INFEASIBLE_VOI)
 def test_reference_value_of_information_is_consistent(case):
     """The reference's own EVPI and VSS: both >= 0; the mean-value plan's EEV is at most
     the greatest EEV over all optimal mean-value plans, and equal when the mean-value

@@ -115,14 +115,22 @@ class HighsRun:
         duals."""
         started = time.perf_counter()
         self.highs.run()
+        if self.is_mip and self.highs.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+            # HiGHS' MILP presolve has been seen to claim infeasibility of feasible tiny models: confirm without it
+            self.highs.setOptionValue("presolve", "off")
+            try:
+                self.highs.run()
+            finally:
+                self.highs.setOptionValue("presolve", "choose")
         status = _STATUS.get(self.highs.getModelStatus(), "error")
         info = self.highs.getInfo()
         detail = f"HiGHS: {self.highs.modelStatusToString(self.highs.getModelStatus())}"
         outcome = SolveOutcome(status, "highs", detail, is_mip=self.is_mip, relaxed=self.relaxed,
                                handoff_seconds=self.handoff_seconds)
         has_solution = info.primal_solution_status == _FEASIBLE_SOLUTION
+        mip_bound_usd = float(info.mip_dual_bound)
         if self.is_mip:
-            outcome.best_bound_usd = float(info.mip_dual_bound)
+            outcome.best_bound_usd = mip_bound_usd
             if has_solution:
                 outcome.mip_gap = relative_gap(float(info.objective_function_value), outcome.best_bound_usd)
             if status == "time_limit" and has_solution:
@@ -133,6 +141,12 @@ class HighsRun:
             outcome.objective_usd = float(info.objective_function_value)
             if self.is_mip:
                 self._relaxation_and_fixed_lp(outcome)
+                objective_usd = outcome.objective_usd
+                # the fixed LP may re-optimise the continuous part past the MILP's bound, which HiGHS proves only
+                # within its tolerances (seen after presolve solved a tiny MILP): no bound lies below a plan
+                bound_usd = max(mip_bound_usd, objective_usd)
+                outcome.best_bound_usd = bound_usd
+                outcome.mip_gap = relative_gap(objective_usd, bound_usd)
             else:
                 outcome.row_dual = np.asarray(solution.row_dual, dtype=float)
         elif outcome.status in ("optimal", "feasible"):
