@@ -79,6 +79,7 @@ class Case:
     options: ModelOptions = field(default_factory=ModelOptions)
     scenario_settings: ScenarioSettings = field(default_factory=ScenarioSettings)
     generation: GenerationSettings = field(default_factory=GenerationSettings)  # `capopt scenarios` settings
+    inputs_path: str | None = None  # the folder of CSV files or the workbook the inputs came from
 
     @classmethod
     def from_tables(cls, tables: dict[str, pd.DataFrame], *, start: str, periods: int, months_per_period: int = 1,
@@ -352,7 +353,8 @@ def _validated(name: str, source: str, data: dict, horizon: Horizon, options: Mo
         raise InputError([*inputs.warnings, InputProblem(source, "scenarios is set, but there is no scenarios table "
                                                          "(scenarios.csv or a 'scenarios' sheet with rows)",
                                                          column="scenarios")])
-    return Case(name, horizon, inputs, solver, path, options, scenario_settings, generation)
+    inputs_path = None if path is None else str(Path(path).parent / str(data["inputs"]))
+    return Case(name, horizon, inputs, solver, path, options, scenario_settings, generation, inputs_path)
 
 
 def load(path: str | Path) -> Case:

@@ -80,11 +80,11 @@ def _plot_lines(plan_dir: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("damage, line", [
-    (lambda d: (d / "site_periods.csv").write_bytes((d / "site_periods.csv").read_bytes()[:-40]),
-     "site_periods.csv: damaged (it ends in the middle of a row: the file was cut short); write the plan again with "
+    (lambda d: (d / "site_plan.csv").write_bytes((d / "site_plan.csv").read_bytes()[:-40]),
+     "site_plan.csv: damaged (it ends in the middle of a row: the file was cut short); write the plan again with "
      "capopt solve --out"),
-    (lambda d: (d / "site_periods.csv").write_text((d / "site_periods.csv").read_text().replace(",2.5,", ",,", 1)),
-     "site_periods.csv: damaged (row 5, column mining_installed_mw: expected a number, found nothing (the file may "
+    (lambda d: (d / "site_plan.csv").write_text((d / "site_plan.csv").read_text().replace(",2.5,", ",,", 1)),
+     "site_plan.csv: damaged (row 5, column mining_installed_mw: expected a number, found nothing (the file may "
      "be cut short)); write the plan again with capopt solve --out"),
     (lambda d: (d / "summary.json").write_text("[]"),
      "summary.json: damaged (expected a JSON object, found list); write the plan again with capopt solve --out"),
@@ -232,9 +232,9 @@ def test_the_charts_of_a_scenario_plan_show_its_expected_plan(scenario_plan: opt
     summary = scenario_plan.summary.to_json()
     view = plan_view(scenario_plan.tables(), summary)
     assert view.scenarios == 2
-    per_scenario = scenario_plan.site_periods.pivot_table(index="period", columns="scenario", values="ai_ready_mw")
+    per_scenario = scenario_plan.site_plan.pivot_table(index="period", columns="scenario", values="ai_ready_mw")
     expected = per_scenario @ pd.Series(summary["probability_by_scenario"])
-    assert list(view.site_periods["ai_ready_mw"]) == pytest.approx(list(expected))
+    assert list(view.site_plan["ai_ready_mw"]) == pytest.approx(list(expected))
     discounted = (view.period_totals["discount_factor"]
                   * sum(t.sign * view.period_totals[t.name] for t in TERMS)).sum()
     assert discounted == pytest.approx(summary["npv_of_cash_flows_usd"])  # the terminal's probability-weighted terms
@@ -259,7 +259,7 @@ def test_the_npv_distribution_marks_the_expected_npv_the_cvar_and_the_scenarios_
 
 def test_mw_by_scenario_draws_every_scenario_and_the_commitment(scenario_plan: optimizer.Plan) -> None:
     summary = scenario_plan.summary.to_json()
-    fig = mw_by_scenario(scenario_plan.site_periods, summary["probability_by_scenario"],
+    fig = mw_by_scenario(scenario_plan.site_plan, summary["probability_by_scenario"],
                          summary["npv_by_scenario_usd"], 1, summary["commit_through"])
     mining, ai = fig.axes
     labels = [t.get_text() for t in ai.get_legend().get_texts()]

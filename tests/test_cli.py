@@ -57,7 +57,7 @@ def test_solve_writes_summary_and_tables(tmp_path):
     assert summary["npv_usd"] == pytest.approx(TINY_NPV_USD, abs=1.0)
     assert summary["present_value_usd"]["capex_usd"] == pytest.approx(2_000_000)
     assert summary["size"]["periods"] == 4 and summary["solve_seconds"] >= 0
-    for name in ("site_periods", "miner_periods", "contract_periods", "period_totals", "shadow_prices"):
+    for name in ("site_plan", "miner_periods", "contract_periods", "period_totals", "shadow_prices"):
         assert (tmp_path / "plan" / f"{name}.csv").is_file()
     assert not list(tmp_path.glob(".plan.*"))  # no staging folder left behind
 

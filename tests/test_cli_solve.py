@@ -62,7 +62,7 @@ def test_a_plan_not_proven_optimal_is_written_labelled_and_exits_3(tmp_path: Pat
     summary = json.loads((tmp_path / "plan" / "summary.json").read_text())
     assert summary["status"] == "feasible"
     assert summary["mip_gap"] > 0 and summary["best_bound_usd"] > summary["objective_usd"]
-    assert (tmp_path / "plan" / "site_periods.csv").is_file()
+    assert (tmp_path / "plan" / "site_plan.csv").is_file()
 
 
 def test_milp_summary_json_has_the_results_file_keys(tmp_path: Path) -> None:
@@ -107,7 +107,7 @@ def test_value_of_information_and_a_scenario_plan_s_files(tmp_path: Path) -> Non
     assert list(committed["decision"]) == ["start AI build"] and committed["mw"].iloc[0] == pytest.approx(4.0)
     years = pd.read_csv(tmp_path / "plan" / "scenario_years.csv")
     assert set(years["scenario"]) == {"A", "B"}
-    assert set(pd.read_csv(tmp_path / "plan" / "site_periods.csv")["scenario"]) == {"A", "B"}
+    assert set(pd.read_csv(tmp_path / "plan" / "site_plan.csv")["scenario"]) == {"A", "B"}
 
 
 def test_value_of_information_needs_scenarios(tmp_path: Path) -> None:

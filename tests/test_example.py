@@ -112,7 +112,7 @@ def test_start_levels_are_the_last_three_months_of_the_shipped_history():
 
 def test_terminal_value_builds_the_long_lease_hall():
     """With the option on the last Fluidstack tranche is built instead of paying its penalty every month."""
-    started = {name: plan(name).site_periods.query("site == 'lake_mariner'")["ai_started_mw"].sum()
+    started = {name: plan(name).site_plan.query("site == 'lake_mariner'")["ai_started_mw"].sum()
                for name in MONTHLY}
     assert started["terawulf-terminal"] == pytest.approx(started["terawulf"] + 80.0)
     short = {name: plan(name).contract_periods["short_mw"].sum() for name in MONTHLY}

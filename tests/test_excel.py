@@ -316,11 +316,11 @@ def test_formula_like_text_stays_text_everywhere(injected_plan) -> None:
                     assert cell.data_type == "s" and cell.quotePrefix, f"{ws.title}!{cell.coordinate}"
                     found.add(cell.value)
     assert found == set(INJECTIONS.values())
-    raw_csv = (out / "site_periods.csv").read_text()
+    raw_csv = (out / "site_plan.csv").read_text()
     assert "'=HYPERLINK" in raw_csv and "\n+1," not in raw_csv and "\n'+1," in raw_csv
-    assert set(read_tables(out)["site_periods"]["site"]) == {INJECTIONS["site_a"], INJECTIONS["site_b"]}
+    assert set(read_tables(out)["site_plan"]["site"]) == {INJECTIONS["site_a"], INJECTIONS["site_b"]}
     document = json.loads((out / "plan.json").read_text())
-    assert {r["site"] for r in document["tables"]["site_periods"]} == {INJECTIONS["site_a"], INJECTIONS["site_b"]}
+    assert {r["site"] for r in document["tables"]["site_plan"]} == {INJECTIONS["site_a"], INJECTIONS["site_b"]}
 
 
 def _summary_rows(book: openpyxl.Workbook) -> dict[str, tuple]:
@@ -421,7 +421,7 @@ def test_scenario_plan_workbook_has_a_scenarios_sheet(tmp_path: Path) -> None:
         rows = list(book[sheet].iter_rows(values_only=True))
         assert list(rows[0]) == list(csv_tables[name].columns) and len(rows) - 1 == len(csv_tables[name]), sheet
     assert [r[0] for r in list(book["Plan"].iter_rows(min_row=2, values_only=True))] == \
-        list(plan.site_periods["scenario"])
+        list(plan.site_plan["scenario"])
     cells = [list(r) for r in book["Scenarios"].iter_rows(values_only=True)]
     cells = [r[: max((i + 1 for i, v in enumerate(r) if v is not None), default=0)] for r in cells]  # no blank tail
     outcomes = plan.summary.scenarios

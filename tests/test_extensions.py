@@ -48,7 +48,7 @@ def test_hall_rounds_down_when_the_second_hall_does_not_pay():
     assert plan.summary.whole.problem == "MILP" and plan.status == "optimal"
     assert plan.summary.whole.ai_halls_started == [{"site": "A", "period": START, "halls": 1, "hall_mw": 20.0,
                                                  "mw": 20.0}]
-    assert value(plan.site_periods, "ai_halls_started", site="A", period=START) == 1
+    assert value(plan.site_plan, "ai_halls_started", site="A", period=START) == 1
     assert plan.summary.whole.lp_relaxation_objective_usd == pytest.approx(720_000, abs=1.0)  # halls cost 240,000
     relaxed = _solve(_spot_case(40_000.0), relax=True)
     assert relaxed.npv_usd == pytest.approx(720_000, abs=1.0)
@@ -60,7 +60,7 @@ def test_hall_rounds_up_when_the_second_hall_pays():
     (10 MW idle). Fractional: 30 * 44,000 = 1,320,000."""
     plan = _solve(_spot_case(20_000.0))
     assert plan.npv_usd == pytest.approx(1_120_000, abs=1.0)
-    assert value(plan.site_periods, "ai_started_mw", site="A", period=START) == pytest.approx(40.0)
+    assert value(plan.site_plan, "ai_started_mw", site="A", period=START) == pytest.approx(40.0)
     assert plan.summary.objective_usd == pytest.approx(1_120_000, abs=1.0)
     assert plan.summary.whole.mip_gap <= 1e-4
     assert plan.summary.whole.best_bound_usd >= plan.summary.objective_usd - 1.0
@@ -244,7 +244,7 @@ def test_committed_build_differs_from_both_perfect_foresight_plans():
     assert s["cvar_usd"] == pytest.approx(160_000, abs=1.0)  # the worst 10%: within scenario A
     committed = plan.tables()["committed"]
     assert list(committed["decision"]) == ["start AI build"] and committed["mw"].iloc[0] == pytest.approx(4.0)
-    assert set(plan.site_periods["scenario"]) == {"A", "B"}
+    assert set(plan.site_plan["scenario"]) == {"A", "B"}
 
 
 def test_value_of_information_by_hand():

@@ -131,7 +131,7 @@ def test_uptime_limits_running():
     assert plan.npv_usd == pytest.approx(206_000, abs=1.0)
     assert plan.npv_usd == pytest.approx(c[2], abs=1.0)
     assert value(plan.miner_periods, "running_mw", site="A", model="S", period="2027-04") == pytest.approx(9, abs=1e-6)
-    assert value(plan.site_periods, "mining_running_mw", site="A", period="2027-04") == pytest.approx(9, abs=1e-6)
+    assert value(plan.site_plan, "mining_running_mw", site="A", period="2027-04") == pytest.approx(9, abs=1e-6)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def test_ai_lead_time_revenue_only_from_ready_period():
     plan = _solve(c)
     assert plan.npv_usd == pytest.approx(333_600, abs=1.0)
     assert plan.npv_usd == pytest.approx(c[2], abs=1.0)
-    sp = plan.site_periods
+    sp = plan.site_plan
     assert column(sp, "ai_started_mw", site="A") == pytest.approx([10, 0, 0], abs=1e-6)
     assert column(sp, "ai_ready_mw", site="A") == pytest.approx([0, 10, 10], abs=1e-6)
     assert column(sp, "ai_under_construction_mw", site="A") == pytest.approx([10, 0, 0], abs=1e-6)
@@ -195,7 +195,7 @@ def test_ai_ceiling_counts_construction():
     plan = _solve(c)
     assert plan.npv_usd == pytest.approx(780_000, abs=1.0)
     assert plan.npv_usd == pytest.approx(c[2], abs=1.0)
-    sp = plan.site_periods
+    sp = plan.site_plan
     assert column(sp, "ai_started_mw", site="A") == pytest.approx([6, 0, 0], abs=1e-6)
     assert column(sp, "ai_under_construction_mw", site="A") == pytest.approx([6, 6, 0], abs=1e-6)
     assert column(sp, "ai_ready_mw", site="A") == pytest.approx([4, 4, 10], abs=1e-6)
@@ -229,7 +229,7 @@ def test_floor_space_forces_retiring_asics_to_build_ai(solver):
     assert plan.npv_usd == pytest.approx(284_000, abs=1.0)
     assert plan.npv_usd == pytest.approx(c[2], abs=1.0)
     assert value(plan.miner_periods, "retired_mw", site="A", model="S", period="2027-04") == pytest.approx(5, abs=1e-6)
-    sp = plan.site_periods
+    sp = plan.site_plan
     assert value(sp, "ai_started_mw", site="A", period="2027-04") == pytest.approx(1, abs=1e-6)
     assert value(sp, "ai_ready_mw", site="A", period="2027-04") == pytest.approx(1, abs=1e-6)
     assert value(sp, "floor_used_sqft", site="A", period="2027-04") == pytest.approx(10_000, abs=1e-3)
@@ -313,7 +313,7 @@ def test_power_split_by_margin_per_facility_mw(solver):
     plan = _solve(c, solver)
     assert plan.npv_usd == pytest.approx(310_000, abs=1.0)
     assert plan.npv_usd == pytest.approx(c[2], abs=1.0)
-    sp = plan.site_periods
+    sp = plan.site_plan
     assert value(sp, "mining_running_mw", site="A", period="2027-04") == pytest.approx(10, abs=1e-6)
     assert value(sp, "ai_spot_mw", site="A", period="2027-04") == pytest.approx(5, abs=1e-6)
     assert value(sp, "facility_power_used_mw", site="A", period="2027-04") == pytest.approx(17.5, abs=1e-6)
@@ -386,7 +386,7 @@ def test_soft_contract_shorted_when_penalty_is_cheaper():
     cp = plan.contract_periods
     assert value(cp, "delivered_mw", contract="C", tranche=1, period="2027-04") == pytest.approx(0, abs=1e-6)
     assert value(cp, "short_mw", contract="C", tranche=1, period="2027-04") == pytest.approx(10, abs=1e-6)
-    assert value(plan.site_periods, "shortfall_penalty_usd", site="A", period="2027-04") == pytest.approx(200_000, abs=1e-3)
+    assert value(plan.site_plan, "shortfall_penalty_usd", site="A", period="2027-04") == pytest.approx(200_000, abs=1e-3)
 
 
 def _case_soft_contract_partial():
@@ -433,7 +433,7 @@ def test_power_passthrough_tranche_pays_no_energy():
     plan = _solve(c)
     assert plan.npv_usd == pytest.approx(100_000, abs=1.0)
     assert plan.npv_usd == pytest.approx(c[2], abs=1.0)
-    sp = plan.site_periods
+    sp = plan.site_plan
     assert value(sp, "energy_cost_usd", site="A", period="2027-04") == pytest.approx(900_000, abs=1e-3)
     assert value(sp, "contract_revenue_usd", site="A", period="2027-04") == pytest.approx(1_000_000, abs=1e-3)
     # the passthrough load still takes facility power: 10 * 1.25
@@ -467,7 +467,7 @@ def test_spot_cap_is_shared_by_sites():
     plan = _solve(c)
     assert plan.npv_usd == pytest.approx(1_056_000, abs=1.0)
     assert plan.npv_usd == pytest.approx(c[2], abs=1.0)
-    sp = plan.site_periods
+    sp = plan.site_plan
     assert value(sp, "ai_spot_mw", site="A", period="2027-04") == pytest.approx(10, abs=1e-6)
     assert value(sp, "ai_spot_mw", site="B", period="2027-04") == pytest.approx(2, abs=1e-6)
 
@@ -497,8 +497,8 @@ def test_budget_unspent_carries_forward():
     plan = _solve(c)
     assert plan.npv_usd == pytest.approx(78_000, abs=1.0)
     assert plan.npv_usd == pytest.approx(c[2], abs=1.0)
-    assert column(plan.site_periods, "ai_started_mw", site="A") == pytest.approx([0, 10], abs=1e-6)
-    assert column(plan.site_periods, "capex_usd", site="A") == pytest.approx([0, 500_000], abs=1e-3)
+    assert column(plan.site_plan, "ai_started_mw", site="A") == pytest.approx([0, 10], abs=1e-6)
+    assert column(plan.site_plan, "capex_usd", site="A") == pytest.approx([0, 500_000], abs=1e-3)
 
 
 def _case_budget_binding():
@@ -631,7 +631,7 @@ def test_site_period_overrides_with_blanks():
     plan = _solve(c)
     assert plan.npv_usd == pytest.approx(412_800, abs=1.0)
     assert plan.npv_usd == pytest.approx(c[2], abs=1.0)
-    sp = plan.site_periods
+    sp = plan.site_plan
     assert column(sp, "mining_running_mw", site="A") == pytest.approx([10, 6, 10], abs=1e-6)
     assert column(sp, "grid_limit_mw", site="A") == pytest.approx([10, 6, 10], abs=1e-6)
     assert column(sp, "energy_cost_usd", site="A") == pytest.approx([10 * 1200 * 30, 6 * 1200 * 31, 10 * 1920 * 30],

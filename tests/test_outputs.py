@@ -85,11 +85,11 @@ def test_force_writes_beside_the_users_files_and_never_deletes_them(tmp_path: Pa
 def test_the_inputs_folder_is_never_written_over(tmp_path: Path, model: Path) -> None:
     inputs = model.parent / "inputs"
     before = snapshot(inputs)
-    for force in ([], ["--force"]):  # the plan's site_periods.csv would replace the input table of that name
+    for force in ([], ["--force"]):  # its CSV files would be read as input tables
         result = run("solve", model, "--out", inputs, *force)
         assert result.exit_code == 2 and result.stdout == ""
-        assert result.stderr.splitlines() == [f"error: {inputs}/site_periods.csv was not written by capopt; capopt "
-                                              "will not overwrite it: move it away or choose another folder"]
+        assert result.stderr.splitlines() == [f"error: {inputs} is the case's inputs folder: a plan there would be "
+                                              "read as input tables; choose another folder"]
     assert snapshot(inputs) == before
 
 

@@ -391,7 +391,7 @@ def test_breakeven_finds_the_hand_computed_hashprice():
 def test_decisions_sum_flows_and_average_levels():
     case = _rich_case()
     solution = ScenarioSolver(case).solve({})
-    sites = optimizer.solve(case).site_periods
+    sites = optimizer.solve(case).site_plan
     spring = sites[sites["period"].isin(["2027-04", "2027-05", "2027-06"])]
     installed = parse_decision("mining_installed_mw:from=2027-04:to=2027-06>0", case).measure(solution)
     assert installed == pytest.approx(spring.groupby("period")["mining_installed_mw"].sum().mean())

@@ -47,7 +47,7 @@ def test_later_build_has_more_life_left():
     NPV = 6 * 1 M - 10 M + 9.5 M = 5.5 M."""
     plan = _solve(_ai_case(start="2027-07"), start="2027-01", periods=12, terminal_value="depreciated",
                   ai_life_years=10, asic_life_years=4)
-    assert value(plan.site_periods, "ai_started_mw", site="A", period="2027-07") == pytest.approx(10.0)
+    assert value(plan.site_plan, "ai_started_mw", site="A", period="2027-07") == pytest.approx(10.0)
     assert plan.npv_usd == pytest.approx(5_500_000, abs=1.0)
 
 
@@ -64,7 +64,7 @@ def test_one_purchase():
     )
     assert _solve(tbl, start="2027-01", periods=12).npv_usd == pytest.approx(1_150_000, abs=1.0)
     plan = _solve(tbl, start="2027-01", periods=12, terminal_value="depreciated", ai_life_years=15, asic_life_years=2)
-    assert value(plan.site_periods, "mining_bought_mw", site="A", period="2027-01") == pytest.approx(5.0)
+    assert value(plan.site_plan, "mining_bought_mw", site="A", period="2027-01") == pytest.approx(5.0)
     assert plan.npv_usd == pytest.approx(2_400_000, abs=1.0)
 
 

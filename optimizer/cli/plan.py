@@ -132,7 +132,8 @@ def solve(model_file: str, out_dir: str | None, formats: tuple[str, ...], plots:
         raise click.UsageError("--value-of-information needs scenarios (a scenarios table in the inputs)")
     if out_dir:
         with writing(f"the plan to {out_dir}"):  # before solving: a plan that cannot be written is not worth solving
-            check_plan_folder(out_dir, formats, plots=plots, force=force, scenarios=case.is_stochastic)
+            check_plan_folder(out_dir, formats, plots=plots, force=force, scenarios=case.is_stochastic,
+                              inputs_path=case.inputs_path)
     try:
         plan = solve_case(case, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, relax=relax)
         _studies(plan, case, explain_decisions, information, executor, jobs, scheduler, not no_progress)

@@ -16,7 +16,7 @@ from .figures import PlanFigures, read_figures
 from .summary import (Economics, HorizonInfo, Shortfall, SizeInfo, SolverInfo, Summary, TerminalValueInfo,
                       WholeDecisions)
 
-PLAN_TABLES = ("site_periods", "miner_periods", "contract_periods", "period_totals", "shadow_prices")
+PLAN_TABLES = ("site_plan", "miner_periods", "contract_periods", "period_totals", "shadow_prices")
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Plan:
     name: str
     status: str
     npv_usd: float
-    site_periods: pd.DataFrame
+    site_plan: pd.DataFrame
     miner_periods: pd.DataFrame
     contract_periods: pd.DataFrame
     period_totals: pd.DataFrame
@@ -43,7 +43,7 @@ class Plan:
         return {**{name: getattr(self, name) for name in PLAN_TABLES}, **self.extra_tables}
 
 
-def _site_periods(f: PlanFigures) -> pd.DataFrame:
+def _site_plan(f: PlanFigures) -> pd.DataFrame:
     d = f.data
     S, T = d.n_sites, d.n_periods
     val = f.values
@@ -309,7 +309,7 @@ def plan_summary(model: CapacityModel, outcome: SolveOutcome, f: PlanFigures) ->
 
 def plan_tables(f: PlanFigures, model: CapacityModel) -> dict[str, pd.DataFrame]:
     """The plan tables of one plan's figures, by name."""
-    return {"site_periods": _site_periods(f), "miner_periods": _miner_periods(f, model),
+    return {"site_plan": _site_plan(f), "miner_periods": _miner_periods(f, model),
             "contract_periods": _contract_periods(f), "period_totals": _period_totals(f),
             "shadow_prices": _shadow_prices(f)}
 
@@ -320,6 +320,6 @@ def read_plan(model: CapacityModel, outcome: SolveOutcome) -> Plan:
         raise ValueError(f"no plan to read: {outcome.status}")
     f = read_figures(model, outcome.col_value, outcome.row_dual)
     tables = plan_tables(f, model)
-    return Plan(model.case.name, outcome.status, f.npv_usd, tables["site_periods"], tables["miner_periods"],
+    return Plan(model.case.name, outcome.status, f.npv_usd, tables["site_plan"], tables["miner_periods"],
                 tables["contract_periods"], tables["period_totals"], tables["shadow_prices"], f.crossover_period,
                 plan_summary(model, outcome, f), model.case, f)

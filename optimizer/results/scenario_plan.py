@@ -129,6 +129,6 @@ def read_scenario_plan(model: ScenarioModel, outcome: SolveOutcome) -> Plan:
     summary.size = dataclasses.replace(summary.size, scenarios=len(model.members))
     summary.solver = dataclasses.replace(summary.solver, build_seconds=round(model.build_seconds, 4))
     extra = dict(zip(SCENARIO_TABLES, (committed, _scenario_years(model, figures))))
-    return Plan(model.case.name, outcome.status, expected, frames["site_periods"], frames["miner_periods"],
+    return Plan(model.case.name, outcome.status, expected, frames["site_plan"], frames["miner_periods"],
                 frames["contract_periods"], frames["period_totals"], frames["shadow_prices"], None, summary,
                 model.case, figures[0], extra)

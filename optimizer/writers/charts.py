@@ -40,7 +40,7 @@ class PlanView:
     """What the plan charts draw: the chart tables (of the expected plan, for a scenario plan) and the figures their
     titles state."""
 
-    site_periods: pd.DataFrame
+    site_plan: pd.DataFrame
     period_totals: pd.DataFrame
     shadow_prices: pd.DataFrame
     months_per_period: int
@@ -76,15 +76,15 @@ def plan_view(tables: Mapping[str, pd.DataFrame], summary: Mapping) -> PlanView:
     `scenario` column), its expected plan."""
     months = int(summary["horizon"]["months_per_period"])
     terminal = float((summary.get("terminal_value") or {}).get("present_value_usd") or 0.0)
-    if "scenario" not in tables["site_periods"].columns:
-        return PlanView(tables["site_periods"], tables["period_totals"], tables["shadow_prices"], months,
+    if "scenario" not in tables["site_plan"].columns:
+        return PlanView(tables["site_plan"], tables["period_totals"], tables["shadow_prices"], months,
                         summary.get("crossover_period"), terminal)
     probability = summary["probability_by_scenario"]
-    site_periods, totals, shadow = (_expected(tables[name], name, probability)
-                                    for name in ("site_periods", "period_totals", "shadow_prices"))
+    site_plan, totals, shadow = (_expected(tables[name], name, probability)
+                                    for name in ("site_plan", "period_totals", "shadow_prices"))
     revenue = {side: sum(totals[t.name].to_numpy(float) for t in TERMS if t.revenue_of == side)
                for side in ("ai", "mining")}
-    return PlanView(site_periods, totals, shadow, months,
+    return PlanView(site_plan, totals, shadow, months,
                     crossover_period(revenue["ai"], revenue["mining"], list(totals["period"])), terminal,
                     len(probability))
 
@@ -115,14 +115,14 @@ def _dates_axis(ax) -> None:
 def allocation_chart(view: PlanView) -> Figure:
     """Stacked IT MW per site on one scale: AI ready, AI under construction, mining installed; AI delivered as a line
     inside the AI band."""
-    site_periods = view.site_periods
-    sites = list(dict.fromkeys(site_periods["site"]))
+    site_plan = view.site_plan
+    sites = list(dict.fromkeys(site_plan["site"]))
     ncols = 1 if len(sites) <= 3 else 2 if len(sites) <= 8 else 3
     nrows = -(-len(sites) // ncols)
     fig = Figure(figsize=(max(10.0, 7.5 * ncols), 2.6 * nrows + 1.6), layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
     for ax, site in zip(axes.ravel(), sites):
-        rows = site_periods[site_periods["site"] == site].sort_values("period")
+        rows = site_plan[site_plan["site"] == site].sort_values("period")
         x = _edges(rows["period"], view.months_per_period)
         layers = [_steps(rows[c]) for c in ("ai_ready_mw", "ai_under_construction_mw", "mining_installed_mw")]
         ax.stackplot(x, *layers, step="post", colors=[AI, AI_BUILDING, MINING],
@@ -139,7 +139,7 @@ def allocation_chart(view: PlanView) -> Figure:
         ax.set_visible(False)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2 if ncols == 1 else 4, frameon=False)
-    totals = site_periods.groupby("period", sort=True)[["ai_ready_mw", "mining_installed_mw"]].sum()
+    totals = site_plan.groupby("period", sort=True)[["ai_ready_mw", "mining_installed_mw"]].sum()
     first, last = totals.iloc[0], totals.iloc[-1]
     fig.suptitle(view.titled(
         f"IT MW per site, every panel on the same scale\nall sites, {totals.index[0]} \u2192 {totals.index[-1]}: "
@@ -352,7 +352,7 @@ def write_charts(tables: Mapping[str, pd.DataFrame], out_dir: Path, summary: Map
         figures.update(zip(SCENARIO_CHART_FILES, (
             npv_distribution(summary["npv_by_scenario_usd"], summary["probability_by_scenario"],
                              summary["expected_npv_usd"], summary["cvar_usd"], summary["cvar_alpha"]),
-            mw_by_scenario(tables["site_periods"], summary["probability_by_scenario"], summary["npv_by_scenario_usd"],
+            mw_by_scenario(tables["site_plan"], summary["probability_by_scenario"], summary["npv_by_scenario_usd"],
                            view.months_per_period, summary["commit_through"]))))
     paths = []
     for name, figure in figures.items():

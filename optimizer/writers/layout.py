@@ -16,16 +16,16 @@ SUMMARY_JSON = "summary.json"
 PLAN_XLSX = "plan.xlsx"
 PLAN_JSON = "plan.json"
 PLAN_SHEETS = {  # the sheet of each plan table in plan.xlsx
-    "site_periods": "Plan",
+    "site_plan": "Plan",
     "miner_periods": "ASICs",
     "contract_periods": "Contracts",
     "period_totals": "Cash flow",
     "shadow_prices": "Shadow prices",
 }
 SCENARIO_SHEETS = {"committed": "Committed", "scenario_years": "Scenario years"}  # a scenario plan's extra tables
-CHART_TABLES = ("site_periods", "period_totals", "shadow_prices")  # what the charts (and `capopt plot`) need
+CHART_TABLES = ("site_plan", "period_totals", "shadow_prices")  # what the charts (and `capopt plot`) need
 CHART_COLUMNS = {  # table -> (text columns, number columns) the charts draw from
-    "site_periods": (("site", "period"), ("mining_installed_mw", "ai_ready_mw", "ai_under_construction_mw",
+    "site_plan": (("site", "period"), ("mining_installed_mw", "ai_ready_mw", "ai_under_construction_mw",
                                           "ai_contract_mw", "ai_spot_mw")),
     "period_totals": (("period",), (*(term.name for term in TERMS), "discount_factor")),
     "shadow_prices": (("constraint", "site", "period"), ("shadow_price", "shadow_price_in_period_usd")),

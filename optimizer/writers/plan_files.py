@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..files import (FileError, OutputFolder, check_replaceable, display_path, escape_formula, is_capopt_png,
-                     read_regular_file, unescape_formula)
+from ..files import (FileError, OutputError, OutputFolder, check_replaceable, display_path, escape_formula,
+                     is_capopt_png, read_regular_file, unescape_formula)
 from ..horizon import parse_month
 from ..limits import MAX_TABLE_FILE_BYTES
 from ..results import Plan
@@ -51,9 +51,14 @@ def _json_records(frame: pd.DataFrame) -> list[dict]:
 
 
 def check_plan_folder(out_dir: Path | str, formats: Iterable[str] = ("csv",), *, plots: bool = False,
-                      force: bool = False, scenarios: bool = False) -> None:
+                      force: bool = False, scenarios: bool = False, inputs_path: Path | str | None = None) -> None:
     """`OutputError` (one line) if a plan (a scenario plan, with `scenarios`) cannot be written to `out_dir` without
-    touching a file capopt did not write; run it before solving, so a doomed run stops at once."""
+    touching a file capopt did not write, or `out_dir` is the case's folder of input CSV files (`inputs_path`),
+    where its CSV files would be read as inputs; run it before solving, so a doomed run stops at once."""
+    if (inputs_path is not None and os.path.isdir(inputs_path) and os.path.isdir(out_dir)
+            and os.path.samefile(out_dir, inputs_path)):
+        raise OutputError(f"{display_path(out_dir)} is the case's inputs folder: a plan there would be read as input "
+                          "tables; choose another folder")
     OutputFolder(out_dir, PLAN_OWNER, force=force).check(plan_file_names(formats, plots, scenarios))
 
 

@@ -4,7 +4,7 @@ and the inputs echoed.
 Sheets: Summary (status, NPV and its terms, key figures, whole decisions of a MILP, binding limits, and charts of
 IT MW, revenue mix and cash flow by term), Scenarios (a scenario plan: expected NPV, CVaR, NPV and probability per
 scenario with a chart, the committed decisions, MW to mining vs AI per scenario and year), Plan
-(site_periods.csv), ASICs (miner_periods.csv), Contracts (contract_periods.csv), Cash flow (period_totals.csv),
+(site_plan.csv), ASICs (miner_periods.csv), Contracts (contract_periods.csv), Cash flow (period_totals.csv),
 Shadow prices (shadow_prices.csv), Committed and Scenario years (a scenario plan's committed.csv and
 scenario_years.csv), `Input <table>` per input table with defaults applied, and Chart data (the series the charts
 draw). Table sheets have the CSV columns in row 1 and the same numbers below, kept as numbers with display formats
@@ -31,7 +31,7 @@ from .xlsx import BOLD, TITLE, Book, Sheet, print_setup, writing_book
 INPUT_SHEET_TITLE = "Input {table}"
 SCENARIOS_SHEET = "Scenarios"
 CHART_DATA_SHEET = "Chart data"
-_FROZEN = {"site_periods": (1, 2), "miner_periods": (1, 3), "contract_periods": (1, 4), "period_totals": (1, 1),
+_FROZEN = {"site_plan": (1, 2), "miner_periods": (1, 3), "contract_periods": (1, 4), "period_totals": (1, 1),
            "shadow_prices": (1, 3), "committed": (1, 1), "scenario_years": (1, 3)}  # first unfrozen row, column
 _USD = "#,##0"
 _MW = "0.0"
@@ -109,7 +109,7 @@ def _key_figures(plan: Plan) -> list[_Line]:
     weighted = ", probability-weighted" if scenario else ""
     totals = _expected(plan, plan.period_totals, ["mining_installed_mw", "mining_running_mw", "ai_ready_mw",
                                                   "ai_delivered_mw", "mining_revenue_usd", "ai_revenue_usd"])
-    sites = _expected(plan, plan.site_periods, ["ai_started_mw", "mining_bought_mw", "mining_retired_mw"]).sum()
+    sites = _expected(plan, plan.site_plan, ["ai_started_mw", "mining_bought_mw", "mining_retired_mw"]).sum()
     first, last = totals.index[0], totals.index[-1]
     tv = money.terminal_value
     lines = [_Line("Status", status_text(s)),
@@ -198,7 +198,7 @@ def _whole_lines(plan: Plan) -> list[_Line]:
                   _Line("  Best bound", whole.best_bound_usd, "USD: no plan can do better than this", _USD)]
     if s.scenarios is not None:  # halls and lots differ by scenario after the commitment
         lines.append(_Line("  Halls and lots", f"committed: sheet {SCENARIOS_SHEET}; later ones per scenario: sheet "
-                                               f"{PLAN_SHEETS['site_periods']}"))
+                                               f"{PLAN_SHEETS['site_plan']}"))
     for hall in whole.ai_halls_started if s.scenarios is None else ():
         lines.append(_Line(f"  AI halls started at {hall['site']} in {hall['period']}", hall["halls"],
                            f"halls x {hall['hall_mw']:g} MW = {hall['mw']:g} IT MW", "0"))
@@ -289,7 +289,7 @@ def _chart_frame(plan: Plan) -> pd.DataFrame:
     """The series the charts draw, one row per period (expected values for a scenario plan)."""
     totals = _expected(plan, plan.period_totals, ["mining_installed_mw", "ai_ready_mw", "ai_revenue_usd",
                                                   *(t.name for t in TERMS), "cash_flow_usd"])
-    building = _expected(plan, plan.site_periods, ["ai_under_construction_mw"])["ai_under_construction_mw"]
+    building = _expected(plan, plan.site_plan, ["ai_under_construction_mw"])["ai_under_construction_mw"]
     frame = pd.DataFrame({
         "period": totals.index.astype(str),
         "mining_installed_mw": totals["mining_installed_mw"].to_numpy(float),

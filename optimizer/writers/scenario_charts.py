@@ -89,14 +89,14 @@ def npv_distribution(npv_by_scenario_usd: Mapping[str, float], probability_by_sc
     return fig
 
 
-def mw_by_scenario(site_periods: pd.DataFrame, probability_by_scenario: Mapping[str, float],
+def mw_by_scenario(site_plan: pd.DataFrame, probability_by_scenario: Mapping[str, float],
                    npv_by_scenario_usd: Mapping[str, float], months_per_period: int, commit_through: str) -> Figure:
     """IT MW of ASICs installed and of AI ready, all sites, per period and scenario (coloured from worst to best NPV),
     with the probability-weighted mean and the committed window (the same in every scenario) shaded."""
     names = sorted(npv_by_scenario_usd, key=lambda n: npv_by_scenario_usd[n])
-    scenario = site_periods["scenario"].astype(str)  # names read back from a CSV may have turned into numbers
-    totals = site_periods.groupby([scenario, "period"], sort=True)[["mining_installed_mw", "ai_ready_mw"]].sum()
-    periods = sorted(site_periods["period"].astype(str).unique())
+    scenario = site_plan["scenario"].astype(str)  # names read back from a CSV may have turned into numbers
+    totals = site_plan.groupby([scenario, "period"], sort=True)[["mining_installed_mw", "ai_ready_mw"]].sum()
+    periods = sorted(site_plan["period"].astype(str).unique())
     starts = pd.DatetimeIndex(pd.to_datetime([f"{p}-01" for p in periods], format="%Y-%m-%d"))
     edges = starts.append(pd.DatetimeIndex([starts[-1] + pd.DateOffset(months=months_per_period)]))
     npv = np.array([npv_by_scenario_usd[n] for n in names]) / 1e6

@@ -63,7 +63,7 @@ def _npv_lines(s: Summary) -> list[str]:
 
 def _view(plan: Plan, by: str) -> list[str]:
     """MW and money by year, site or period, with a total row: MW are averages over the rows' periods, USD sums."""
-    sites = plan.site_periods.copy()
+    sites = plan.site_plan.copy()
     sites["year"] = sites["period"].str[:4]
     sites["ai_delivered_mw"] = sites["ai_contract_mw"] + sites["ai_spot_mw"]
     sites["ai_revenue_usd"] = sites["contract_revenue_usd"] + sites["spot_revenue_usd"]
@@ -72,7 +72,7 @@ def _view(plan: Plan, by: str) -> list[str]:
     per_period = sites.groupby(["period", "year", "site"], sort=True)[mw + usd].sum().reset_index()
     if by == "site":
         rows = per_period.groupby("site", sort=False).agg({**{c: "mean" for c in mw}, **{c: "sum" for c in usd}})
-        rows = rows.reindex(list(dict.fromkeys(plan.site_periods["site"])))
+        rows = rows.reindex(list(dict.fromkeys(plan.site_plan["site"])))
     else:
         totals = per_period.groupby(["period", "year"], sort=True)[mw + usd].sum().reset_index()
         rows = totals.groupby(by, sort=True).agg({**{c: "mean" for c in mw}, **{c: "sum" for c in usd}})
