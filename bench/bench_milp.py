@@ -19,10 +19,11 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from synthetic import synthetic_tables  # noqa: E402
+
 import optimizer  # noqa: E402
 from optimizer.model import build_model  # noqa: E402
 from optimizer.solvers import run_solver  # noqa: E402
-from synthetic import synthetic_tables  # noqa: E402
 
 PERIODS = 60
 

@@ -31,10 +31,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from synthetic import synthetic_tables  # noqa: E402
+
 import optimizer  # noqa: E402
 from optimizer.model import build_model  # noqa: E402
 from optimizer.solvers.highs import HighsRun  # noqa: E402
-from synthetic import synthetic_tables  # noqa: E402
 
 PERIODS = 120
 _PURE_HIGHS = textwrap.dedent("""

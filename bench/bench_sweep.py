@@ -19,17 +19,17 @@ import tempfile
 import time
 from pathlib import Path
 
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import optimizer  # noqa: E402
 from bench_milp import milp_tables  # noqa: E402
+from synthetic import synthetic_tables  # noqa: E402
+
+import optimizer  # noqa: E402
 from optimizer.model import build_model  # noqa: E402
 from optimizer.solvers import run_solver  # noqa: E402
 from optimizer.sweep import ScenarioSolver, apply_scenario, build_scenarios, parse_vary, run_sweep  # noqa: E402
 from optimizer.sweep.specs import neighbour_order  # noqa: E402
-from synthetic import synthetic_tables  # noqa: E402
 
 
 def _rebuilt(case: optimizer.Case, scenarios: list[dict]) -> tuple[float, list[float | None]]:

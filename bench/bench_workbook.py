@@ -25,8 +25,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-import optimizer  # noqa: E402
 from synthetic import synthetic_tables  # noqa: E402
+
+import optimizer  # noqa: E402
 
 PERIODS = 120
 OPENPYXL_WRITER = "5f822a8"  # the last commit whose plan.xlsx was written with openpyxl

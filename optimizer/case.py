@@ -304,7 +304,8 @@ def _scenario_settings(source: str, data: dict, horizon: Horizon) -> tuple[Scena
         return ScenarioSettings(), []
     if not isinstance(value, dict):
         return ScenarioSettings(), [InputProblem(source, "scenarios must be a mapping {commit_through, risk: "
-                                                 f"{{cvar_alpha, weight}}}}, found {_found(value)}", column="scenarios")]
+                                                 f"{{cvar_alpha, weight}}}}, found {_found(value)}",
+                                                 column="scenarios")]
     problems = [InputProblem(source, f"unknown key '{k}' ignored", column=f"scenarios.{k}", warning=True)
                 for k in value if k not in _SCENARIO_KEYS]
     commit_t = 0

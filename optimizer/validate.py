@@ -460,7 +460,8 @@ def _assemble(typed: dict[str, pd.DataFrame], checker: _Checker, raw: dict[str, 
     periods["hashprice_derived"] = periods["hashprice_usd_per_ph_day"].isna()
     periods["hashprice_usd_per_ph_day"] = periods_hashprice(periods, horizon, checker.halving_months)
 
-    site_periods = typed.get("site_periods", pd.DataFrame(columns=["period", "site", "grid_mw", "energy_price_usd_per_mwh"]))
+    site_periods = typed.get("site_periods",
+                             pd.DataFrame(columns=["period", "site", "grid_mw", "energy_price_usd_per_mwh"]))
     site_periods = site_periods.reset_index(drop=True)
     site_periods["period_t"] = _period_indexes(site_periods["period"], checker)
     for c in ("grid_mw", "energy_price_usd_per_mwh"):
@@ -488,9 +489,10 @@ def periods_hashprice(periods: pd.DataFrame, horizon: Horizon, halving_months: t
     start = first[0] * 12 + first[1] - 1  # type: ignore[index]
     months = start + np.arange(horizon.periods) * horizon.months_per_period
     schedule = period_subsidy_btc_per_block(months, horizon.months_per_period, halving_months)
-    derived = derive_hashprice(periods["btc_price_usd"].to_numpy(float), periods["network_hashrate_eh_s"].to_numpy(float),
-                               periods["fees_btc_per_block"].to_numpy(float), periods["block_subsidy_btc"].to_numpy(float),
-                               schedule)
+    derived = derive_hashprice(periods["btc_price_usd"].to_numpy(float),
+                               periods["network_hashrate_eh_s"].to_numpy(float),
+                               periods["fees_btc_per_block"].to_numpy(float),
+                               periods["block_subsidy_btc"].to_numpy(float), schedule)
     return np.where(periods["hashprice_derived"].to_numpy(bool), derived,
                     periods["hashprice_usd_per_ph_day"].to_numpy(float))
 

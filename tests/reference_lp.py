@@ -17,7 +17,6 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import linprog
 
-
 # --------------------------------------------------------------------------- helpers
 
 

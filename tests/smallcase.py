@@ -14,7 +14,8 @@ from .casebuilder import miner, site, tables
 HORIZON = {"start": "2027-04", "periods": 3, "discount_rate": 0.1}
 
 
-def small_tables(site_a: str = "A", site_b: str = "B", model: str = "S", contract: str = "C") -> dict[str, pd.DataFrame]:
+def small_tables(site_a: str = "A", site_b: str = "B", model: str = "S",
+                 contract: str = "C") -> dict[str, pd.DataFrame]:
     """The case's tables; names can be replaced (e.g. by text a spreadsheet would run as a formula)."""
     return tables(
         sites=[site(site_a, grid_mw=10.0, ai_capex_usd_per_mw=100_000.0, ai_lead_time_periods=1, mining_pue=1.05,

@@ -13,12 +13,19 @@ from PIL import Image
 import optimizer
 from optimizer.cli import main
 from optimizer.model.objective import TERMS
-from optimizer.writers.charts import (PlanView, _payback, allocation_chart, cash_flow_chart, plan_view,
-                                      shadow_price_chart, write_charts)
 from optimizer.writers.chart_style import Thousands, musd
+from optimizer.writers.charts import (
+    PlanView,
+    _payback,
+    allocation_chart,
+    cash_flow_chart,
+    plan_view,
+    shadow_price_chart,
+    write_charts,
+)
 from optimizer.writers.layout import CHART_FILES, SCENARIO_CHART_FILES
-from optimizer.writers.scenario_charts import frontier_chart, mw_by_scenario, npv_distribution, tail_shares
 from optimizer.writers.plan_files import write_plan
+from optimizer.writers.scenario_charts import frontier_chart, mw_by_scenario, npv_distribution, tail_shares
 
 from .smallcase import small_tables, write_csv_case
 from .test_extensions import _hedge_tables

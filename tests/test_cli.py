@@ -87,8 +87,8 @@ def test_bad_input_exits_2_with_one_line_per_problem(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert any(line.startswith("error: ") and "sites.csv, row 2, column grid_mw: expected a number, found 'ten'"
                in line for line in lines), lines
-    assert any("sites.csv, row 2, column energy_price_usd_per_mwh: expected a number >= 0 and <= 1,000,000, found '-40'" in line
-               for line in lines), lines
+    assert any("sites.csv, row 2, column energy_price_usd_per_mwh: expected a number >= 0 and <= 1,000,000, "
+               "found '-40'" in line for line in lines), lines
     assert lines[-1] == "2 problems in the inputs; no model was built"
     assert not (tmp_path / "plan").exists()
 

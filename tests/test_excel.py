@@ -379,8 +379,8 @@ def test_milp_summary_shows_halls_contracts_gap_and_bound(tmp_path: Path) -> Non
     tbl = tables(sites=[site("A", ai_capex_usd_per_mw=40_000.0, ai_block_mw=20.0)], miners=[],
                  contracts=[{"contract": "lease", "site": "A", "start": "2027-04", "end": "2027-04", "mw": 10.0,
                              "price_usd_per_kw_month": 100.0, "optional": True}],
-                 periods=[{"period": "2027-04", "hashprice_usd_per_ph_day": 0.0, "ai_spot_price_usd_per_kw_month": 100.0,
-                           "ai_spot_max_mw": 30.0}])
+                 periods=[{"period": "2027-04", "hashprice_usd_per_ph_day": 0.0,
+                           "ai_spot_price_usd_per_kw_month": 100.0, "ai_spot_max_mw": 30.0}])
     case = optimizer.Case.from_tables(tbl, start="2027-04", periods=1)
     plan = optimizer.solve(case)
     plan.summary.contract_decisions = [d.to_json() for d in explain_contracts(case, plan.summary.objective_usd,

@@ -15,16 +15,29 @@ from matplotlib.figure import Figure
 from optimizer.errors import InputProblem
 from optimizer.fundamentals import hashprice_usd_per_ph_day, month_number, subsidy_btc_per_block
 from optimizer.futures import defaults
-from optimizer.futures.generate import generate_scenarios
-from optimizer.futures.reduce import reduce_paths, scenario_hashprice
-from optimizer.futures.settings import GenerationSettings, read_generation_settings
-from optimizer.futures.simulate import generate_paths
 from optimizer.futures.fit import fit_defaults, fit_hashrate
-from optimizer.futures.history import (DIFFICULTY_SOURCE, EPOCHS_SOURCE, HISTORY_FILE, build_history, daily_difficulty,
-                                       data_path, historical_log_returns, historical_subsidy_btc_per_block,
-                                       monthly_history)
-from optimizer.futures.reduce import SCENARIO_PERIOD_COLUMNS, kmedoids
-from optimizer.futures.settings import BootstrapSettings, FeeSettings, GbmSettings, HashrateSettings
+from optimizer.futures.generate import generate_scenarios
+from optimizer.futures.history import (
+    DIFFICULTY_SOURCE,
+    EPOCHS_SOURCE,
+    HISTORY_FILE,
+    build_history,
+    daily_difficulty,
+    data_path,
+    historical_log_returns,
+    historical_subsidy_btc_per_block,
+    monthly_history,
+)
+from optimizer.futures.reduce import SCENARIO_PERIOD_COLUMNS, kmedoids, reduce_paths, scenario_hashprice
+from optimizer.futures.settings import (
+    BootstrapSettings,
+    FeeSettings,
+    GbmSettings,
+    GenerationSettings,
+    HashrateSettings,
+    read_generation_settings,
+)
+from optimizer.futures.simulate import generate_paths
 from optimizer.horizon import Horizon
 from optimizer.writers.fan_chart import fan_chart
 
@@ -246,7 +259,8 @@ def test_hashprice_of_a_path_is_optimizer_fundamentals_on_its_fundamentals(month
     expected = hashprice_usd_per_ph_day(paths.btc_price_usd, paths.network_hashrate_eh_s, subsidy[None, :],
                                         paths.fees_btc_per_block)
     np.testing.assert_allclose(paths.hashprice_usd_per_ph_day, expected, rtol=1e-15)
-    np.testing.assert_allclose(paths.fees_btc_per_block, defaults.FEE_SHARE_OF_SUBSIDY * subsidy[None, :].repeat(100, 0))
+    np.testing.assert_allclose(paths.fees_btc_per_block,
+                               defaults.FEE_SHARE_OF_SUBSIDY * subsidy[None, :].repeat(100, 0))
 
 
 def test_the_first_month_has_the_start_levels_and_their_hashprice() -> None:

@@ -4,8 +4,9 @@ Mutations: a cell replaced by junk text, a negative number, 'nan', 'inf', a blan
 (1e308, 2**70, 400 digits), a tiny or denormal number, or digits that are not ASCII (1_000, full-width, Arabic-Indic);
 a column dropped; a key row duplicated; a reference to an unknown site or model; a period label shifted by one month;
 a tranche's start and end swapped. Files are also written with other line endings (CRLF, a Mac's bare CR), a BOM,
-and a byte that is not UTF-8. For a mutation that is invalid whatever the draw, `validate` and `solve --out` must both exit 2 with at
-least one `error:` line (the line of the damaged cell, where there is one), no traceback and no plan folder. Any
+and a byte that is not UTF-8. For a mutation that is invalid whatever the draw, `validate` and `solve --out` must both
+exit 2 with at least one `error:` line (the line of the damaged cell, where there is one), no traceback and no plan
+folder. Any
 mutation, valid or not, must end in exit 0 (with a plan), 1 (no plan) or 2 (no plan), never a traceback.
 """
 from __future__ import annotations

@@ -27,8 +27,19 @@ from hypothesis import strategies as st
 import optimizer
 from optimizer.cli import main
 from optimizer.files import OutputFolder
-from optimizer.sweep import (NoBreakeven, ScenarioSolver, SpecError, apply_scenario, build_scenarios, find_breakeven,
-                             parse_decision, parse_vary, read_scenario_file, run_sweep, scenario_id)
+from optimizer.sweep import (
+    NoBreakeven,
+    ScenarioSolver,
+    SpecError,
+    apply_scenario,
+    build_scenarios,
+    find_breakeven,
+    parse_decision,
+    parse_vary,
+    read_scenario_file,
+    run_sweep,
+    scenario_id,
+)
 from optimizer.sweep.figures import result_figures
 from optimizer.sweep.specs import neighbour_order
 from optimizer.sweep.store import read_results
@@ -610,8 +621,8 @@ def test_results_workbook_is_formatted_like_the_plan_workbook_and_charts_the_npv
     charts = book["NPV chart"]._charts
     assert len(charts) == 1
     [series] = charts[0].series
-    assert series.xVal.numRef.f == "scenarios!$C$2:$C$4" and series.yVal.numRef.f == f"scenarios!${npv.column_letter}$2:$" \
-        f"{npv.column_letter}$4"
+    assert series.xVal.numRef.f == "scenarios!$C$2:$C$4"
+    assert series.yVal.numRef.f == f"scenarios!${npv.column_letter}$2:${npv.column_letter}$4"
 
 
 def test_a_model_name_is_a_label_not_a_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,8 +28,8 @@ def validate(model_file: str) -> None:
     """Check a model file and its input tables; list every problem (exit 2 if any)."""
     case = load_case(model_file)
     inputs = case.inputs
-    counts = [(len(inputs.sites), "site"), (len(inputs.miners), "ASIC model"), (len(inputs.contracts), "contract tranche"),
-              (case.horizon.periods, "period")]
+    counts = [(len(inputs.sites), "site"), (len(inputs.miners), "ASIC model"),
+              (len(inputs.contracts), "contract tranche"), (case.horizon.periods, "period")]
     if case.is_stochastic:
         counts.append((len(inputs.scenarios), "scenario"))
     shown = ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts)

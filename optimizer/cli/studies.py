@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 import numpy as np
 
+from ..files import atomic_file, check_replaceable
 from ..limits import MAX_CASE_SCENARIOS
 from ..model import build_model
 from ..model.scenarios import build_scenario_model
-from ..files import atomic_file, check_replaceable
 from ..solvers.pulp_backend import EXPORT_FORMATS, export, is_capopt_export
 from ..studies import frontier_tables, risk_frontier, task_mapper
 from .common import load_case, progress_bar, writing
@@ -101,7 +101,8 @@ def frontier(model_file: str, weights: str, out_dir: str, jobs: int, executor: s
     try:
         chosen = [float(w) for w in weights.split(",") if w.strip()]
     except ValueError:
-        raise click.BadParameter(f"expected numbers such as 0,0.5,1, found '{weights}'", param_hint="--weights")
+        raise click.BadParameter(f"expected numbers such as 0,0.5,1, found '{weights}'",
+                                 param_hint="--weights") from None
     if not chosen or any(not 0 <= w <= 1 for w in chosen):
         raise click.BadParameter(f"weights must be in [0, 1], found '{weights}'", param_hint="--weights")
     with writing("the frontier"):

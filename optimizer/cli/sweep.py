@@ -11,16 +11,15 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ..sweep.breakeven import NoBreakeven, find_breakeven, parse_decision
-from ..sweep.figures import result_columns
-from ..results import solve as solve_case
-from ..sweep.params import GROUPS, apply_scenario, level, parse_key
-from ..writers.plan_files import check_plan_folder, write_plan
-from ..sweep.runner import run_sweep
-from ..sweep.specs import (SpecError, build_scenarios, is_future_set, parse_vary, read_future_set,
-                           read_scenario_file)
 from ..files import slug
 from ..limits import MAX_SCENARIOS
+from ..results import solve as solve_case
+from ..sweep.breakeven import NoBreakeven, find_breakeven, parse_decision
+from ..sweep.figures import result_columns
+from ..sweep.params import GROUPS, apply_scenario, level, parse_key
+from ..sweep.runner import run_sweep
+from ..sweep.specs import SpecError, build_scenarios, is_future_set, parse_vary, read_future_set, read_scenario_file
+from ..writers.plan_files import check_plan_folder, write_plan
 from .common import Number, ProgressLine, fail_input, load_case, writing
 
 _VARY_HELP = ("Parameter values: KEY=LOW:HIGH:N (grid), KEY=A,B,C (list), KEY=X, or KEY=LOW~HIGH (random, with "

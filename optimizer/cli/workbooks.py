@@ -12,7 +12,6 @@ from ..horizon import Horizon, parse_month
 from ..limits import MAX_PERIODS
 from .common import Number, fail_input, writing
 
-
 _FORCE_HELP = ("Replace FILE if capopt wrote it (a workbook capopt did not write, or whose cells were changed, is "
                "never replaced).")
 

@@ -7,10 +7,10 @@
    count. Scenarios are ordered from the lowest to the highest mean hashprice.
 2. Representatives (`representative=`).
    `mean` (default): a scenario is its group's mean path: the mean BTC price and the mean hashprice of its
-   paths in every period, the fees (the same on every path), and the hashrate at which extension B of docs/formulation.md gives that
-   hashprice from that price, H_kt = 144 (R_t + F_t) S_kt / (1000 HP_kt). Its probability is the group's share
-   of paths, so the probability-weighted mean hashprice (and BTC price) path equals the N-path mean in every
-   period by construction (to the rounding of the probabilities to 12 decimals).
+   paths in every period, the fees (the same on every path), and the hashrate at which extension B of
+   docs/formulation.md gives that hashprice from that price, H_kt = 144 (R_t + F_t) S_kt / (1000 HP_kt). Its
+   probability is the group's share of paths, so the probability-weighted mean hashprice (and BTC price) path
+   equals the N-path mean in every period by construction (to the rounding of the probabilities to 12 decimals).
    `medoid`: a scenario is its group's medoid, a simulated path. Starting from the shares of paths q_k, the
    probabilities are moved as little as possible (total variation) to bring the weighted mean hashprice within
    `mean_tolerance` of the N-path mean: a linear program (HiGHS, scipy.optimize.linprog),

@@ -13,8 +13,7 @@ from ..model.constraints import REPORTED_DUALS
 from ..model.objective import TERMS
 from ..solvers.outcome import SolveOutcome
 from .figures import PlanFigures, read_figures
-from .summary import (Economics, HorizonInfo, Shortfall, SizeInfo, SolverInfo, Summary, TerminalValueInfo,
-                      WholeDecisions)
+from .summary import Economics, HorizonInfo, Shortfall, SizeInfo, SolverInfo, Summary, TerminalValueInfo, WholeDecisions
 
 PLAN_TABLES = ("site_plan", "miner_periods", "contract_periods", "period_totals", "shadow_prices")
 
@@ -256,7 +255,8 @@ def _shortfalls(f: PlanFigures) -> list[Shortfall]:
             numbers = contracts["tranche"].to_numpy(int)[tranches]
             out.append(Shortfall(name, _tranche_span(numbers), d.site_names[int(s)], float(per_period.max()),
                                  len(periods), d.horizon.labels[int(periods[0])], d.horizon.labels[int(periods[-1])],
-                                 float(penalty[tranches].sum()), float(penalty[tranches].sum(axis=0) @ d.discount_factor),
+                                 float(penalty[tranches].sum()),
+                                 float(penalty[tranches].sum(axis=0) @ d.discount_factor),
                                  _why_short(f, int(tranches[0]), periods)))
     return out
 

@@ -111,8 +111,10 @@ def read_scenario_plan(model: ScenarioModel, outcome: SolveOutcome) -> Plan:
             float(p @ [e.terminal_value.present_value_usd for e in each])),
         undiscounted_cash_flow_usd=float(p @ [e.undiscounted_cash_flow_usd for e in each]),
         crossover_period=None,
-        present_value_usd={term: float(p @ [e.present_value_usd[term] for e in each]) for term in each[0].present_value_usd},
-        undiscounted_usd={term: float(p @ [e.undiscounted_usd[term] for e in each]) for term in each[0].undiscounted_usd},
+        present_value_usd={term: float(p @ [e.present_value_usd[term] for e in each])
+                           for term in each[0].present_value_usd},
+        undiscounted_usd={term: float(p @ [e.undiscounted_usd[term] for e in each])
+                          for term in each[0].undiscounted_usd},
         commitments_beyond_horizon=each[0].commitments_beyond_horizon,
     )
     summary.scenarios = ScenarioOutcomes(

@@ -16,7 +16,10 @@ from .pulp_backend import solve_cbc
 __all__ = ["PLAN_STATUSES", "SolveOutcome", "run_solver"]
 
 
-def run_solver(lp: LinearProgram, settings: SolverSettings = SolverSettings(), *, relax: bool = False,
+_DEFAULT_SETTINGS = SolverSettings()
+
+
+def run_solver(lp: LinearProgram, settings: SolverSettings = _DEFAULT_SETTINGS, *, relax: bool = False,
                name: str = "capopt") -> SolveOutcome:
     """Solve `lp` with the solver `settings` name, within its time limit and MILP gap; `relax` drops integrality."""
     if settings.name == "highs":

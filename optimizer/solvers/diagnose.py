@@ -13,6 +13,7 @@ from ..model import CapacityModel, build_model
 from .highs import solve_highs
 from .outcome import SolveOutcome
 
+
 def explain_no_plan(model: CapacityModel, outcome: SolveOutcome) -> str:
     """A planner-readable reason for a solve without a plan."""
     if outcome.status == "infeasible":
@@ -57,10 +58,12 @@ def _single_limits(model: CapacityModel, s: int, t: int) -> list[tuple[float, st
     bounds = [(installed + _whole_halls(model, s, d.ai_max_mw[s] - installed),
                f"the site's AI ceiling is {d.ai_max_mw[s]:g} MW" + (f", {halls.strip()}" if halls else ""))]
     if t < lead:
+        lead_text = f"{lead} period{'' if lead == 1 else 's'}"
         bounds.append((installed, f"at most {installed:g} MW of AI can be ready by {label} "
-                                  f"(lead time {lead} periods, {installed:g} MW installed at the start)"))
-    bounds.append((d.grid_mw[s, t] / d.ai_pue[s], f"grid power of {d.grid_mw[s, t]:g} MW at ai_pue "
-                                                   f"{d.ai_pue[s]:g} serves at most {d.grid_mw[s, t] / d.ai_pue[s]:.1f} MW of AI"))
+                                  f"(lead time {lead_text}, {installed:g} MW installed at the start)"))
+    ai_mw = d.grid_mw[s, t] / d.ai_pue[s]
+    bounds.append((ai_mw, f"grid power of {d.grid_mw[s, t]:g} MW at ai_pue {d.ai_pue[s]:g} serves at most "
+                          f"{ai_mw:.1f} MW of AI"))
     if d.ai_sqft_per_mw[s] > 0:
         fits = d.floor_sqft[s] / d.ai_sqft_per_mw[s]
         bounds.append((installed + _whole_halls(model, s, fits - installed),

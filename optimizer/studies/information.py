@@ -26,6 +26,7 @@ from ..model.data import model_data
 from .executors import MapTasks, serial_map
 from .solves import committed_decisions, plan_model, scenario_alone, scenario_alone_with, solve_model, with_decisions
 
+
 @dataclass
 class ValueOfInformation:
     """EVPI and VSS with the figures they come from (USD, present value)."""

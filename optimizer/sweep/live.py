@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..case import Case
-from ..model import CapacityModel, build_model
+from ..model import build_model
 from ..model.constraints import capex_budget, power, spot_market
 from ..model.data import ModelData, model_data
 from ..model.expressions import capex_coefficients

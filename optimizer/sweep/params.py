@@ -33,7 +33,6 @@ from ..limits import MAX_CASE_SCENARIOS
 from ..schema import TABLE_BY_NAME, number_text
 from ..validate import periods_hashprice
 
-
 MAX_MULTIPLIER = 1_000.0  # a multiplier beyond this is a typo; the result must also stay in its column's range
 
 

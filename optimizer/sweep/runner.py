@@ -21,16 +21,16 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from ..case import Case
 from ..files import OutputFolder
+from ..writers.layout import RESULTS_CSV, SWEEP_FILES
 from .figures import result_columns, result_figures
 from .live import ScenarioSolver
 from .params import check_params, group_maxima, parse_key
 from .specs import SpecError, canonical, neighbour_order, scenario_id
-from ..writers.layout import RESULTS_CSV, SWEEP_FILES
 from .store import FINAL_STATUSES, SWEEP_OWNER, ResultStore, case_fingerprint, read_results, write_xlsx
 
 EXECUTORS = ("local", "dask")

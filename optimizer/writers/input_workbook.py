@@ -23,8 +23,19 @@ from ..horizon import Horizon
 from ..readers.workbook import README_SHEET
 from ..schema import TABLE_BY_NAME, TABLES, Column, Table
 from ..validate import Inputs
-from .xlsx import (BOOLEAN, HEADER, TITLE, Book, Sheet, column_widths, header_lines, is_capopt_workbook, plain_value,
-                   print_setup, writing_book)
+from .xlsx import (
+    BOOLEAN,
+    HEADER,
+    TITLE,
+    Book,
+    Sheet,
+    column_widths,
+    header_lines,
+    is_capopt_workbook,
+    plain_value,
+    print_setup,
+    writing_book,
+)
 
 _INTEGER_TEXT = re.compile(r"^[+-]?\d+$")
 _REQUIRED_FILL = "#F8CBAD"

@@ -10,13 +10,32 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..files import (FileError, OutputError, OutputFolder, check_replaceable, display_path, escape_formula,
-                     is_capopt_png, read_regular_file, unescape_formula)
+from ..files import (
+    FileError,
+    OutputError,
+    OutputFolder,
+    check_replaceable,
+    display_path,
+    escape_formula,
+    is_capopt_png,
+    read_regular_file,
+    unescape_formula,
+)
 from ..horizon import parse_month
 from ..limits import MAX_TABLE_FILE_BYTES
 from ..results import Plan
-from .layout import (CHART_COLUMNS, CHART_FILES, CHART_TABLES, PLAN_JSON, PLAN_SHEETS, PLAN_XLSX,
-                     SCENARIO_CHART_FILES, SUMMARY_JSON, check_formats, plan_file_names)
+from .layout import (
+    CHART_COLUMNS,
+    CHART_FILES,
+    CHART_TABLES,
+    PLAN_JSON,
+    PLAN_SHEETS,
+    PLAN_XLSX,
+    SCENARIO_CHART_FILES,
+    SUMMARY_JSON,
+    check_formats,
+    plan_file_names,
+)
 
 PLAN_OWNER = "plan"  # the owner of a plan's files in a folder's manifest (files.OutputFolder)
 

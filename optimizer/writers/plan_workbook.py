@@ -127,7 +127,8 @@ def _key_figures(plan: Plan) -> list[_Line]:
                   _Line("Terminal value, present value", tv.present_value_usd, f"USD ({tv.method}){weighted}", _USD)]
     crossover = (_Line("AI revenue first exceeds mining revenue in", plan.crossover_period or "never in this horizon",
                        "period") if not scenario else
-                 _Line("AI revenue first exceeds mining revenue in", f"each scenario's period: sheet {SCENARIOS_SHEET}"))
+                 _Line("AI revenue first exceeds mining revenue in",
+                       f"each scenario's period: sheet {SCENARIOS_SHEET}"))
     lines += [
         _Line("Undiscounted cash flow", money.undiscounted_cash_flow_usd, f"USD{weighted}", _USD),
         crossover,

@@ -45,7 +45,7 @@ def npv_distribution(npv_by_scenario_usd: Mapping[str, float], probability_by_sc
     fig = Figure(figsize=(10, 4.8 if many else max(3.6, 2.2 + 0.36 * len(names))), layout="constrained")
     ax = fig.add_subplot()
     if many:
-        edges = np.histogram_bin_edges(npv / 1e6, bins=min(30, len(names) // 3))
+        edges = np.histogram_bin_edges(npv / 1e6, bins=min(30, len(names) // 3)).tolist()
         ax.hist(npv / 1e6, bins=edges, weights=100 * p, color=_GAIN, label="probability of the scenarios in the bin")
         ax.hist(npv / 1e6, bins=edges, weights=100 * tail, color=_LOSS, label=f"of which in the {worst}")
         ax.set_ylabel("probability, %")
@@ -108,7 +108,7 @@ def mw_by_scenario(site_plan: pd.DataFrame, probability_by_scenario: Mapping[str
     fig = Figure(figsize=(13 if named else 12, 5.2), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     committed_end = pd.Timestamp(f"{commit_through}-01") + pd.DateOffset(months=months_per_period)
-    ends = {}
+    ends: dict[str, list[float]] = {}
     for ax, column, title in ((axes[0], "mining_installed_mw", "Mining: ASIC IT MW installed, all sites"),
                               (axes[1], "ai_ready_mw", "AI: IT MW ready, all sites")):
         ax.axvspan(edges[0], committed_end, color="#eeeeee", lw=0)

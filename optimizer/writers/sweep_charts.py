@@ -282,6 +282,7 @@ def heatmap(frame: pd.DataFrame, keys: Sequence[str], multipliers: Collection[st
     ax = fig.add_subplot()
     finite = values[np.isfinite(values)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    norm: Normalize
     if low < 0 < high:  # red below zero, green above: the sign of NPV is what a reader looks for first
         cmap, norm = colormaps["RdYlGn"], TwoSlopeNorm(0.0, low, high)
     else:

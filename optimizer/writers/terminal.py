@@ -43,15 +43,16 @@ def _npv_lines(s: Summary) -> list[str]:
         lines.append(f"  why negative: {negative}")
     lines += ["", f"present value by term, M USD{' (probability-weighted)' if scenario else ''}:"]
     for term in TERMS:
-        lines.append(f"  {'+' if term.sign > 0 else '-'} {term.label:<22}{musd(money.present_value_usd[term.name]):>12}")
+        sign = "+" if term.sign > 0 else "-"
+        lines.append(f"  {sign} {term.label:<22}{musd(money.present_value_usd[term.name]):>12}")
     tv = money.terminal_value
     if tv.method != "none":
         lines.append(f"  + {'terminal value':<22}{musd(tv.present_value_usd):>12}   (not a cash flow: "
                      f"{musd(tv.value_at_horizon_end_usd)} M USD of depreciated capex at the horizon's end)")
     for item in money.commitments_beyond_horizon:
-        lines.append(f"  note: {item['contract']} tranche {item['tranche']} runs {item['months_beyond_horizon']} months "
-                     f"past the horizon ({item['mw']:g} MW, {musd(item['revenue_beyond_horizon_usd'])} M USD revenue "
-                     f"not in the NPV)")
+        lines.append(f"  note: {item['contract']} tranche {item['tranche']} runs {item['months_beyond_horizon']} "
+                     f"months past the horizon ({item['mw']:g} MW, {musd(item['revenue_beyond_horizon_usd'])} M USD "
+                     f"revenue not in the NPV)")
     for short in money.shortfalls:
         tranches = f"tranche {short.tranches}" if short.tranches.isdigit() else f"tranches {short.tranches}"
         lines.append(f"  shortfall: {short.contract} ({tranches}) at {short.site} is up to "
@@ -133,7 +134,8 @@ def _whole_lines(s: Summary) -> list[str]:
     if whole.lp_relaxation_objective_usd is not None:
         lumps = whole.lp_relaxation_objective_usd - s.objective_usd
         if abs(lumps) < 1.0:
-            lines.append("  fractional halls, lots and signatures would do no better: whole decisions cost nothing here")
+            lines.append("  fractional halls, lots and signatures would do no better: whole decisions cost nothing "
+                         "here")
         else:
             lines.append(f"  with fractional halls, lots and signatures the objective would be "
                          f"{whole.lp_relaxation_objective_usd:,.0f} USD: whole decisions cost {lumps:,.0f} USD")

@@ -16,8 +16,20 @@ declares `DUAL` (how its shadow price is reported; None where it is not).
 | A           | whole_blocks  | site, period          |                                  |
 | A           | asic_lots     | site, model, period   |                                  |
 """
-from . import (ai_ceiling, ai_stock, ai_use, asic_lots, capex_budget, contracts, floor_space, mining_run,
-               mining_stock, power, spot_market, whole_blocks)
+from . import (
+               ai_ceiling,
+               ai_stock,
+               ai_use,
+               asic_lots,
+               capex_budget,
+               contracts,
+               floor_space,
+               mining_run,
+               mining_stock,
+               power,
+               spot_market,
+               whole_blocks,
+)
 
 FAMILIES = (mining_stock, mining_run, ai_stock, ai_ceiling, floor_space, power, ai_use, contracts, spot_market,
             capex_budget, whole_blocks, asic_lots)

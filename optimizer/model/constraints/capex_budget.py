@@ -1,6 +1,7 @@
 """10. Capex budget, cumulative: sum(capex_u for u <= t) <= sum(capex_budget_usd_u for u <= t).
 
-capex_u = sum_s ai_capex_usd_per_mw_s * build_a[s,u] + sum_{s,f} price_usd_per_th_f * (1e6 / efficiency_f) * buy_m[s,f,u].
+capex_u = sum_s ai_capex_usd_per_mw_s * build_a[s,u]
+          + sum_{s,f} price_usd_per_th_f * (1e6 / efficiency_f) * buy_m[s,f,u].
 Unspent money carries forward. Written with one carry-over variable per period (carry_t >= 0, carry_{-1} = 0), so
 each row holds one period's capex instead of every earlier one (the cumulative rows grow with periods squared):
 
@@ -20,7 +21,6 @@ import numpy as np
 
 from ..data import ModelData
 from ..lp import Dual, LinearRows, RowBlock
-
 
 
 def rhs(d: ModelData) -> np.ndarray:
