@@ -25,7 +25,7 @@ from ..model.objective import TERMS
 from ..results import Plan
 from .input_workbook import add_input_sheets, inputs_as_frames
 from .layout import PLAN_SHEETS, SCENARIO_SHEETS
-from .wording import binding_limits, contract_worth, status_text, why_negative
+from .wording import binding_limits, binds_text, contract_worth, counted, status_text, why_negative
 from .xlsx import BOLD, TITLE, Book, Sheet, print_setup, writing_book
 
 INPUT_SHEET_TITLE = "Input {table}"
@@ -171,7 +171,8 @@ def _key_figures(plan: Plan) -> list[_Line]:
         tranches = f"tranche {short.tranches}" if short.tranches.isdigit() else f"tranches {short.tranches}"
         lines.append(_Line(f"  Shortfall: {short.contract} ({tranches}) at {short.site}",
                            short.penalty_usd, f"USD of penalties (undiscounted): up to {short.short_mw:g} MW short in "
-                                              f"{short.periods} period(s), {short.first} to {short.last}", _USD))
+                                              f"{counted(short.periods, 'period')}, {short.first} to {short.last}",
+                           _USD))
         lines += [_Line(f"    {line}", note=True) for line in textwrap.wrap(f"why: {short.why}", _NOTE_CHARS - 4)]
     lines += _whole_lines(plan) + _binding_lines(plan)
     lines += [
@@ -234,12 +235,7 @@ def _binding_lines(plan: Plan) -> list[_Line]:
     for limit in limits:
         dual, best = limit.dual, limit.best
         place = f" at {limit.site}" if limit.site is not None else ""
-        if outcomes is None:
-            when = f"binds in {limit.rows} period(s) from {limit.first_period}"
-        else:
-            p = sum(outcomes.probability_by_scenario[n] for n in limit.scenarios)
-            when = (f"binds in {len(limit.scenarios)} of {len(outcomes.npv_by_scenario_usd)} scenarios ({p:.0%} "
-                    f"of the probability), {limit.rows} scenario-periods")
+        when = binds_text(limit, outcomes.probability_by_scenario if outcomes else None)
         fmt = "0.000" if abs(best.shadow_price_in_period_usd) < 100 else "#,##0"
         at = f"{best.period}" + (f" of {best.scenario}" if outcomes is not None else "")
         lines += [_Line(f"  {dual.label[0].upper()}{dual.label[1:]}{place}: {when}"),

@@ -8,7 +8,7 @@ import pandas as pd
 from ..model.objective import TERMS
 from ..results import Plan
 from ..results.summary import Summary
-from .wording import binding_limits, contract_worth, musd, status_text, why_negative
+from .wording import binding_limits, binds_text, contract_worth, counted, musd, status_text, why_negative
 
 VIEWS = ("year", "site", "period")
 _BY_PERIOD_UP_TO = 24  # horizons up to this many periods are shown period by period unless asked otherwise
@@ -56,7 +56,7 @@ def _npv_lines(s: Summary) -> list[str]:
     for short in money.shortfalls:
         tranches = f"tranche {short.tranches}" if short.tranches.isdigit() else f"tranches {short.tranches}"
         lines.append(f"  shortfall: {short.contract} ({tranches}) at {short.site} is up to "
-                     f"{short.short_mw:g} MW short in {short.periods} period(s) {short.first}..{short.last}: "
+                     f"{short.short_mw:g} MW short in {counted(short.periods, 'period')} {short.first}..{short.last}: "
                      f"{musd(short.penalty_usd)} M USD of penalties ({musd(short.penalty_present_value_usd)} M "
                      f"present value); why: {short.why}")
     return lines
@@ -105,14 +105,8 @@ def _binding_lines(plan: Plan) -> list[str]:
         best, dual = limit.best, limit.dual
         value = (f"up to {_price(best.shadow_price)} {dual.unit} ({_price(best.shadow_price_in_period_usd)} in "
                  f"{best.period}'s money")
-        if outcomes is None:
-            lines.append(f"  {dual.label}{place}: binds in {limit.rows} period(s) from {limit.first_period}; "
-                         f"{value})")
-            continue
-        p = sum(outcomes.probability_by_scenario[n] for n in limit.scenarios)
-        lines.append(f"  {dual.label}{place}: binds in {len(limit.scenarios)} of {len(outcomes.npv_by_scenario_usd)} "
-                     f"scenarios ({p:.0%} of the probability), {limit.rows} scenario-periods; {value}, "
-                     f"in {best.scenario})")
+        when = binds_text(limit, outcomes.probability_by_scenario if outcomes else None)
+        lines.append(f"  {dual.label}{place}: {when}; {value}" + (f", in {best.scenario})" if outcomes else ")"))
     return lines
 
 
@@ -122,7 +116,7 @@ def _whole_lines(s: Summary) -> list[str]:
         return []
     lines = [f"whole decisions ({whole.problem}; shadow prices from {whole.shadow_prices_from}):"]
     for hall in whole.ai_halls_started:
-        lines.append(f"  start {hall['halls']:g} AI hall(s) of {hall['hall_mw']:g} MW at {hall['site']} in "
+        lines.append(f"  start {counted(hall['halls'], 'AI hall')} of {hall['hall_mw']:g} MW at {hall['site']} in "
                      f"{hall['period']} ({hall['mw']:g} MW)")
     for lot in whole.asic_lots_bought:
         lines.append(f"  buy {lot['lots']:g} lot(s) of {lot['lot_mw']:g} MW of {lot['model']} for {lot['site']} in "

@@ -16,6 +16,11 @@ def musd(value: float) -> str:
     return f"{value / 1e6:,.1f}"
 
 
+def counted(n: float, noun: str) -> str:
+    """'1 period', '33 periods', '2 AI halls'."""
+    return f"{n:g} {noun}" + ("" if n == 1 else "s")
+
+
 def status_text(s: Summary) -> str:
     """The status as a planner reads it: a MILP stopped early says it is not proven optimal, with its gap and best
     bound; an LP relaxation says its whole decisions may be fractional."""
@@ -65,6 +70,16 @@ class BindingLimit:
     first_period: str
     scenarios: tuple[str, ...]  # the scenarios in which it binds (none for a deterministic plan)
     best: pd.Series
+
+
+def binds_text(limit: BindingLimit, probability_by_scenario: dict[str, float] | None) -> str:
+    """How often a limit binds: 'binds in 2 periods from 2027-07', or for a scenario plan 'binds in 3 of 10
+    scenarios (31% of the probability), 94 scenario-periods'."""
+    if probability_by_scenario is None:
+        return f"binds in {counted(limit.rows, 'period')} from {limit.first_period}"
+    p = sum(probability_by_scenario[n] for n in limit.scenarios)
+    return (f"binds in {len(limit.scenarios)} of {len(probability_by_scenario)} scenarios ({p:.0%} of the "
+            f"probability), {counted(limit.rows, 'scenario-period')}")
 
 
 def binding_limits(shadow_prices: pd.DataFrame, *, tolerance: float = 1e-6) -> list[BindingLimit]:
