@@ -38,6 +38,7 @@ from optimizer.sweep import (
     parse_vary,
     read_scenario_file,
     run_sweep,
+    runner,
     scenario_id,
 )
 from optimizer.sweep.figures import result_figures
@@ -314,6 +315,28 @@ def test_sweep_rows_equal_independent_solves_and_resume_skips_done(tmp_path):
         run_sweep(changed, scenarios, out, jobs=1, resume=True)
     fresh = run_sweep(case, scenarios[:3], out, jobs=1, overwrite=True)
     assert fresh.solved == 3 and len(_rows(out)) == 4
+
+
+def test_default_jobs_stay_in_process_unless_the_rest_would_take_long():
+    assert runner._default_jobs(100, 0.05) == 1  # 5 s of warm re-solves: not worth starting workers
+    assert runner._default_jobs(1000, 0.05) == (os.cpu_count() or 1)  # 50 s: every core
+
+
+@pytest.mark.slow
+def test_without_jobs_the_probe_runs_here_and_the_rest_on_every_core(tmp_path, monkeypatch):
+    case = _rich_case()
+    scenarios = build_scenarios([parse_vary(s) for s in GRID])
+    inline = read_results(run_sweep(case, scenarios, tmp_path / "inline", jobs=1).out_dir)
+    monkeypatch.setattr(runner, "LONG_SWEEP_SECONDS", 0.0)  # whatever the probe measures, the rest goes to a pool
+    monkeypatch.setattr(runner.os, "cpu_count", lambda: 2)
+    seen = []
+    result = run_sweep(case, scenarios, tmp_path / "default", progress=lambda done, total: seen.append((done, total)))
+    assert result.solved == len(scenarios) and result.problem is None
+    assert seen[-1] == (len(scenarios), len(scenarios))  # one total for the probe and the rest
+    default = read_results(tmp_path / "default")
+    assert sorted(default["scenario_id"]) == sorted(inline["scenario_id"])  # every scenario once
+    merged = default.merge(inline, on="scenario_id")
+    assert np.allclose(merged["npv_usd_x"], merged["npv_usd_y"], rtol=1e-6)
 
 
 @pytest.mark.slow

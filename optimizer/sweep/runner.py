@@ -35,6 +35,7 @@ from .store import FINAL_STATUSES, SWEEP_OWNER, ResultStore, case_fingerprint, r
 
 EXECUTORS = ("local", "dask")
 LONG_SWEEP_SECONDS = 30.0  # above this estimated run time, a sweep uses every core by default
+PROBE_SCENARIOS = 8  # solved in this process first, warm, to estimate the rest (when --jobs is not given)
 Chunk = list[tuple[int, dict[str, float]]]  # (scenario number, parameters)
 Handler = Callable[[list[dict]], None]
 Progress = Callable[[int, int], None]  # (scenarios solved in this run so far, scenarios to solve in this run)
@@ -249,8 +250,9 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
               warn: Warn | None = None, about: Mapping[str, object] | None = None) -> SweepResult:
     """Solve every scenario (a {parameter key: value} mapping) of `case` into `out_dir`; see the module doc.
 
-    `jobs`: local worker processes (default: every core when the scenarios times a solve of the base case exceed
-    LONG_SWEEP_SECONDS, else 1: the sweep then runs in this process); `progress(done, total)`: called as rows are
+    `jobs`: local worker processes (default: the base case and the first PROBE_SCENARIOS scenarios are solved in
+    this process, and the rest go to every core if, at the warm re-solve rate measured, they would take over
+    LONG_SWEEP_SECONDS here; else they stay in this process); `progress(done, total)`: called as rows are
     written (first with done = 0); `warn(text)`: told about a worker that died; `about`: extra items for sweep.json
     (e.g. the model file and the specs); `force`: write into a folder that holds files capopt did not write (they
     are kept).
@@ -281,30 +283,36 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
         todo = [todo[i] for i in neighbour_order([p for _, p in todo])]
         result = SweepResult(folder.path, total=len(numbered), skipped=len(numbered) - len(todo))
         started = time.perf_counter()
-        # the case as given: solved first, in this process (which warms the live model when the sweep runs here),
-        # for the charts' base NPV and to time a solve
+        # the case as given: solved first, in this process (which warms the live model), for the charts' base NPV
         base_row = solve_chunk(fingerprint, case, [(-1, {})])[0] if todo else None
-        workers = jobs or _default_jobs(len(todo), time.perf_counter() - started)
+
+        total = len(todo)
 
         def handle(rows: list[dict]) -> None:
             store.append(rows)
             result.solved += len(rows)
             result.statuses.update(str(r["status"]) for r in rows)
             if progress:
-                progress(result.solved, len(todo))
+                progress(result.solved, total)
 
         try:
             if progress:
-                progress(0, len(todo))
-            if executor == "dask":
-                result.interrupted, result.problem = _run_dask(fingerprint, case, todo, scheduler, workers,
-                                                               chunk_size, handle)
-            elif workers == 1:
-                result.interrupted, result.problem = _run_inline(fingerprint, case, todo, handle)
-            else:
-                result.interrupted, result.problem = _run_pool(fingerprint, case,
-                                                               _chunks(todo, workers, chunk_size), workers, handle,
-                                                               warn or (lambda text: None))
+                progress(0, total)
+            workers = jobs or (os.cpu_count() or 1)
+            if jobs is None and executor == "local":  # warm re-solves here first: their rate decides the rest
+                probe, todo = todo[:PROBE_SCENARIOS], todo[PROBE_SCENARIOS:]
+                probe_started = time.perf_counter()
+                result.interrupted, result.problem = _run_inline(fingerprint, case, probe, handle)
+                workers = _default_jobs(len(todo), (time.perf_counter() - probe_started) / max(len(probe), 1))
+            if todo and not result.interrupted:
+                if executor == "dask":
+                    run = _run_dask(fingerprint, case, todo, scheduler, workers, chunk_size, handle)
+                elif workers == 1:
+                    run = _run_inline(fingerprint, case, todo, handle)
+                else:
+                    run = _run_pool(fingerprint, case, _chunks(todo, workers, chunk_size), workers, handle,
+                                    warn or (lambda text: None))
+                result.interrupted, result.problem = run
         finally:
             rows = store.close()
             result.seconds = time.perf_counter() - started
@@ -318,11 +326,11 @@ def run_sweep(case: Case, scenarios: Sequence[Mapping[str, float]], out_dir: str
     return result
 
 
-def _default_jobs(scenarios: int, base_seconds: float) -> int:
-    """All cores when the sweep is long enough for starting workers (a couple of seconds each: a fresh process
-    builds its own model) to pay off, as measured (bench/bench_sweep.py); else this process."""
-    estimated = scenarios * base_seconds  # a cold solve: warm re-solves take less
-    return (os.cpu_count() or 1) if estimated > LONG_SWEEP_SECONDS else 1
+def _default_jobs(scenarios: int, seconds_each: float) -> int:
+    """All cores when the scenarios left would take long enough here for starting workers (a few seconds each: a
+    fresh process builds its own model and solves it cold) to pay off, as measured (bench/bench_sweep.py); else
+    this process."""
+    return (os.cpu_count() or 1) if scenarios * seconds_each > LONG_SWEEP_SECONDS else 1
 
 
 def _absolute_bases(case: Case, keys: Sequence[str]) -> dict[str, float]:
