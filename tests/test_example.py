@@ -294,3 +294,19 @@ def test_high_scenarios_buy_after_2027_and_low_ones_retire():
     assert bought[["s09_high", "s10_high"]].tolist() == pytest.approx([182.0, 182.0], abs=0.1)
     retired = miners.query("period == '2028-01'").groupby("scenario")["retired_mw"].sum()
     assert (retired[["s01_low", "s02_low", "s03_low", "s04_mid_low"]] >= 186.0 - 1e-6).all()
+
+
+@pytest.mark.parametrize("name", MONTHLY)
+def test_the_readme_quotes_the_example_npv_to_the_dollar(name):
+    shown = f"{plan(name).npv_usd:,.0f} USD".replace("-", "\u2212")
+    assert shown in (ROOT / "README.md").read_text(), shown
+
+
+def test_the_readme_quotes_the_scenario_figures():
+    """Expected NPV, CVaR and the cost of whole halls of the scenario case, as the README rounds them."""
+    text = (ROOT / "README.md").read_text()
+    s = summary("terawulf-scenarios")
+    assert f"expected NPV {s['expected_npv_usd'] / 1e6:,.1f} M USD" in text
+    assert f"{s['cvar_usd'] / 1e6:,.1f} M USD" in text
+    cost = s["lp_relaxation_objective_usd"] - s["objective_usd"]
+    assert f"whole decisions cost {cost:,.0f}" in text.replace("\n  ", " ")
