@@ -748,10 +748,10 @@ class _Program:
                         options={"mip_rel_gap": 0.0, "presolve": presolve})
 
         res = run(lb, ub, integ)
-        if res.status == 2:  # HiGHS' MILP presolve has wrongly claimed infeasibility on tiny cases: confirm without
-            res = run(lb, ub, integ, presolve=False)
-        if res.status == 2:
-            return None
+        if res.status == 2:  # HiGHS' MILP presolve has wrongly claimed infeasibility on tiny cases: confirm without;
+            res = run(lb, ub, integ, presolve=False)  # only a solution found overturns the claim (the run without
+            if res.status != 0:  # presolve has answered "Unknown" on a 2 USD budget against 5 M USD/MW capex)
+                return None
         if res.status != 0:
             raise RuntimeError(f"reference program did not solve: {res.message}")
         x = res.x

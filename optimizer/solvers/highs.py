@@ -115,16 +115,21 @@ class HighsRun:
         duals."""
         started = time.perf_counter()
         self.highs.run()
-        if self.is_mip and self.highs.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
-            # HiGHS' MILP presolve has been seen to claim infeasibility of feasible tiny models: confirm without it
+        model_status = self.highs.getModelStatus()
+        if self.is_mip and model_status == highspy.HighsModelStatus.kInfeasible:
+            # HiGHS' MILP presolve has been seen to claim infeasibility of feasible tiny models: confirm without it.
+            # Only a plan found without presolve overturns the claim; an unsure answer (seen: "Unknown" when a
+            # 2 USD budget meets 5 M USD/MW capex) leaves it standing.
             self.highs.setOptionValue("presolve", "off")
             try:
                 self.highs.run()
             finally:
                 self.highs.setOptionValue("presolve", "choose")
-        status = _STATUS.get(self.highs.getModelStatus(), "error")
+            if self.highs.getInfo().primal_solution_status == _FEASIBLE_SOLUTION:
+                model_status = self.highs.getModelStatus()
+        status = _STATUS.get(model_status, "error")
         info = self.highs.getInfo()
-        detail = f"HiGHS: {self.highs.modelStatusToString(self.highs.getModelStatus())}"
+        detail = f"HiGHS: {self.highs.modelStatusToString(model_status)}"
         outcome = SolveOutcome(status, "highs", detail, is_mip=self.is_mip, relaxed=self.relaxed,
                                handoff_seconds=self.handoff_seconds)
         has_solution = info.primal_solution_status == _FEASIBLE_SOLUTION
