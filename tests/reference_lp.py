@@ -752,6 +752,10 @@ class _Program:
             res = run(lb, ub, integ, presolve=False)  # only a solution found overturns the claim (the run without
             if res.status != 0:  # presolve has answered "Unknown" on a 2 USD budget against 5 M USD/MW capex)
                 return None
+        elif res.status != 0:  # an unsure answer is asked again without presolve
+            res = run(lb, ub, integ, presolve=False)
+            if res.status == 2:
+                return None
         if res.status != 0:
             raise RuntimeError(f"reference program did not solve: {res.message}")
         x = res.x

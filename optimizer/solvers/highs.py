@@ -116,16 +116,17 @@ class HighsRun:
         started = time.perf_counter()
         self.highs.run()
         model_status = self.highs.getModelStatus()
-        if self.is_mip and model_status == highspy.HighsModelStatus.kInfeasible:
+        claimed_infeasible = self.is_mip and model_status == highspy.HighsModelStatus.kInfeasible
+        if claimed_infeasible or model_status == highspy.HighsModelStatus.kUnknown:
             # HiGHS' MILP presolve has been seen to claim infeasibility of feasible tiny models: confirm without it.
             # Only a plan found without presolve overturns the claim; an unsure answer (seen: "Unknown" when a
-            # 2 USD budget meets 5 M USD/MW capex) leaves it standing.
+            # 2 USD budget meets 5 M USD/MW capex) leaves it standing. An unsure answer is asked again the same way.
             self.highs.setOptionValue("presolve", "off")
             try:
                 self.highs.run()
             finally:
                 self.highs.setOptionValue("presolve", "choose")
-            if self.highs.getInfo().primal_solution_status == _FEASIBLE_SOLUTION:
+            if not claimed_infeasible or self.highs.getInfo().primal_solution_status == _FEASIBLE_SOLUTION:
                 model_status = self.highs.getModelStatus()
         status = _STATUS.get(model_status, "error")
         info = self.highs.getInfo()
