@@ -44,7 +44,7 @@ def _with_relaxation(plan: Plan, outcome: SolveOutcome, lp: LinearProgram, setti
     can state what whole decisions cost: from the solver run where it computed it (HiGHS), else solved here (CBC)."""
     whole = plan.summary.whole
     if whole is not None and whole.problem == "MILP":
-        if outcome.lp_relaxation_usd is None:
+        if not outcome.relaxation_tried:
             relaxed = run_solver(lp, settings, relax=True, name=name)
             whole.lp_relaxation_objective_usd = relaxed.objective_usd if relaxed.has_plan else None
         else:

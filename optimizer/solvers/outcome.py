@@ -18,7 +18,8 @@ class SolveOutcome:
     objective is maximised, so a binding upper limit has a dual >= 0); for a MILP it comes from the LP with every
     integer variable fixed at its value in the plan (`duals_from_fixed_lp`). `objective_usd` is the value of the
     objective solved; `best_bound_usd` and `mip_gap` (relative) are the MILP search's; `lp_relaxation_usd` is the
-    objective of the MILP's LP relaxation, when the solver run computed it.
+    objective of the MILP's LP relaxation, when the solver run computed it (`relaxation_tried`: the run tried, under
+    the same time limit, so solving it again would not help).
     """
 
     status: str
@@ -33,6 +34,7 @@ class SolveOutcome:
     best_bound_usd: float | None = None
     duals_from_fixed_lp: bool = False
     lp_relaxation_usd: float | None = None
+    relaxation_tried: bool = False
     handoff_seconds: float = 0.0
     solve_seconds: float = 0.0
 
