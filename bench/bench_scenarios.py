@@ -7,7 +7,7 @@ its basis, for shadow prices); `capopt solve MODEL --out DIR` as a whole process
 whole process / HiGHS's MILP solve, `ratio 2` = the whole process / HiGHS doing the same three solves.
 
     python bench/bench_scenarios.py                  # 10, 50, 200 scenarios
-    python bench/bench_scenarios.py --scenarios 400  # where the extensive form stops being practical
+    python bench/bench_scenarios.py --scenarios 400  # where the extensive form stops being practical (README)
 """
 from __future__ import annotations
 
