@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import highspy
 import numpy as np
 
-from ..model.lp import LinearProgram
+from ..model.lp import CsrMatrix, LinearProgram
 from .outcome import SolveOutcome
 
 assert highspy.kHighsInf == float("inf"), "HiGHS' infinity is IEEE infinity"
@@ -57,14 +57,15 @@ def _bounds(values: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(values, dtype=np.float64)
 
 
-def _passed_model(lp: LinearProgram, integrality: np.ndarray | None, time_limit_s: float | None) -> highspy.Highs:
-    """A quiet `highspy.Highs` holding `lp` (maximised), passed in one call; `integrality` None: the LP relaxation."""
+def _passed_model(lp: LinearProgram, matrix: CsrMatrix, integrality: np.ndarray | None,
+                  time_limit_s: float | None) -> highspy.Highs:
+    """A quiet `highspy.Highs` holding `lp` (maximised; `matrix` is `lp.matrix()`), passed in one call; `integrality`
+    None: the LP relaxation."""
     with _quiet_stdout():
         highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     if time_limit_s is not None:
         highs.setOptionValue("time_limit", float(time_limit_s))
-    matrix = lp.matrix()
     integer = np.zeros(lp.n_columns, dtype=np.int32) if integrality is None else integrality.astype(np.int32)
     status = highs.passModel(
         lp.n_columns, lp.n_rows, matrix.nnz, int(highspy.MatrixFormat.kRowwise), int(highspy.ObjSense.kMaximize),
@@ -92,10 +93,11 @@ class HighsRun:
         self.is_mip = bool(self.integer.any())
         self.relaxed = relax and bool(lp.integrality.any())
         self.col_lower, self.col_upper = lp.col_lower, lp.col_upper
-        self.highs = _passed_model(lp, self.integer, time_limit_s)
+        matrix = lp.matrix()
+        self.highs = _passed_model(lp, matrix, self.integer, time_limit_s)
         self.highs.setOptionValue("mip_rel_gap", float(mip_gap))
         # a MILP's LP relaxation, kept in step with every change, solved while the MILP search runs
-        self.relaxation = _passed_model(lp, None, time_limit_s) if self.is_mip else None
+        self.relaxation = _passed_model(lp, matrix, None, time_limit_s) if self.is_mip else None
         self.handoff_seconds = time.perf_counter() - started
 
     def _instances(self) -> list[highspy.Highs]:
