@@ -24,6 +24,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from bench_solve import timed_process  # noqa: E402
+
 import optimizer  # noqa: E402
 from optimizer.model.scenarios import build_scenario_model  # noqa: E402
 from optimizer.solvers.highs import HighsRun  # noqa: E402
@@ -50,13 +52,6 @@ _PURE_HIGHS = textwrap.dedent("""
     h.run()
     print(milp, time.perf_counter() - started, h.getInfo().objective_function_value)
 """)
-
-
-def _timed_process(command: list[str]) -> tuple[float, float, str]:
-    """(seconds, peak RSS in MB, stdout) of a command run under GNU time."""
-    started = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", *command], capture_output=True, text=True, check=True)
-    return time.perf_counter() - started, float(done.stderr.strip().splitlines()[-1]) / 1024, done.stdout
 
 
 def _case_with_scenarios(folder: Path, count: int) -> Path:
@@ -90,11 +85,11 @@ def measure(count: int) -> None:
         outcome = run.solve()
         mps = folder / "model.mps"
         run.highs.writeModel(str(mps))
-        _, _, out = _timed_process([sys.executable, "-c", _PURE_HIGHS, str(mps)])
+        _, _, out = timed_process([sys.executable, "-c", _PURE_HIGHS, str(mps)])
         pure, pure_with_duals = (float(v) for v in out.strip().splitlines()[-1].split()[:2])
         capopt = [str(Path(sys.executable).with_name("capopt")), "solve", str(model_file), "--out",
                   str(folder / "plan"), "--quiet"]
-        whole, peak_mb, _ = _timed_process(capopt)
+        whole, peak_mb, _ = timed_process(capopt)
         print(f"{count:>9} {model.lp.n_columns:>10,} {model.lp.n_rows:>9,} {model.lp.matrix().nnz:>11,} {build:>8.2f} "
               f"{outcome.handoff_seconds:>10.2f} {outcome.solve_seconds:>8.2f} {pure:>12.2f} {pure_with_duals:>10.2f} "
               f"{whole:>14.2f} {whole / pure:>6.2f} {whole / pure_with_duals:>7.2f} {peak_mb:>11,.0f}", flush=True)

@@ -50,7 +50,7 @@ _PURE_HIGHS = textwrap.dedent("""
 """)
 
 
-def _timed_process(command: list[str]) -> tuple[float, float, str]:
+def timed_process(command: list[str]) -> tuple[float, float, str]:
     """(seconds, peak RSS in MB, stdout) of a command run under GNU time."""
     started = time.perf_counter()
     done = subprocess.run(["/usr/bin/time", "-f", "%M", *command], capture_output=True, text=True, check=True)
@@ -80,12 +80,12 @@ def measure(n_sites: int, folder: Path) -> dict[str, float]:
     outcome = run.solve()
     mps = folder / "model.mps"
     run.highs.writeModel(str(mps))
-    pure_process, _, out = _timed_process([sys.executable, "-c", _PURE_HIGHS, str(mps)])
+    pure_process, _, out = timed_process([sys.executable, "-c", _PURE_HIGHS, str(mps)])
     pure_solve, pure_objective = (float(x) for x in out.strip().splitlines()[-1].split())  # after the banner
     model_file = _write_case(tables, folder)
     capopt = [str(Path(sys.executable).with_name("capopt")), "solve", str(model_file), "--out", str(folder / "plan"),
               "--quiet"]
-    whole, peak_mb, _ = _timed_process(capopt)
+    whole, peak_mb, _ = timed_process(capopt)
     if abs(pure_objective - outcome.objective_usd) > 1e-6 * abs(outcome.objective_usd):  # type: ignore[operator]
         raise SystemExit(f"pure HiGHS found {pure_objective}, capopt {outcome.objective_usd}")
     return {"vars": model.lp.n_columns, "nnz": model.lp.matrix().nnz, "build": build,

@@ -68,6 +68,46 @@ def _month_add(year: int, month: int, k: int) -> tuple[int, int]:
     return m0 // 12, m0 % 12 + 1
 
 
+class ReferenceInputError(ValueError):
+    """The inputs break a rule of MODEL.md (the product must raise InputError)."""
+
+
+def _horizon(start: str, T: int, mpp: int, r: float):
+    """(labels, days and hours per period, discount factor per period, a function from a period label to its
+    index)."""
+    y0, m0 = (int(x) for x in start.split("-"))
+    labels, days = [], []
+    for t in range(T):
+        y, m = _month_add(y0, m0, t * mpp)
+        labels.append(f"{y:04d}-{m:02d}")
+        days.append(sum(calendar.monthrange(*_month_add(y, m, k))[1] for k in range(mpp)))
+    hours = [24 * d for d in days]
+    df = [(1 + r) ** (-(t * mpp) / 12) for t in range(T)]
+    tidx = {lab: t for t, lab in enumerate(labels)}
+
+    def period(v) -> int:
+        lab = str(v).strip()
+        if lab not in tidx:
+            raise ReferenceInputError(f"period {lab!r} is not a period start of the horizon")
+        return tidx[lab]
+
+    return labels, days, hours, df, period
+
+
+def _grid_and_energy(tables, sites: list[dict], T: int, period) -> tuple[np.ndarray, np.ndarray]:
+    """[S, T] grid MW and energy price: the sites' values, overridden by site_periods."""
+    si = {str(s["site"]): i for i, s in enumerate(sites)}
+    grid = np.array([[_get(s, "grid_mw")] * T for s in sites], dtype=float)
+    eprice = np.array([[_get(s, "energy_price_usd_per_mwh")] * T for s in sites], dtype=float)
+    for row in _rows(tables.get("site_periods")):
+        i, t = si[str(row["site"])], period(row["period"])
+        if not _blank(row.get("grid_mw")):
+            grid[i, t] = float(row["grid_mw"])
+        if not _blank(row.get("energy_price_usd_per_mwh")):
+            eprice[i, t] = float(row["energy_price_usd_per_mwh"])
+    return grid, eprice
+
+
 # --------------------------------------------------------------------------- model
 
 
@@ -84,26 +124,7 @@ def reference_npv(
     mpp = int(months_per_period)
     r = float(discount_rate)
 
-    # ---- time
-    y0, m0 = (int(x) for x in start.split("-"))
-    labels, days = [], []
-    for t in range(T):
-        y, m = _month_add(y0, m0, t * mpp)
-        labels.append(f"{y:04d}-{m:02d}")
-        d = 0
-        for k in range(mpp):
-            yy, mm = _month_add(y, m, k)
-            d += calendar.monthrange(yy, mm)[1]
-        days.append(d)
-    hours = [24 * d for d in days]
-    df = [(1 + r) ** (-(t * mpp) / 12) for t in range(T)]
-    tidx = {lab: t for t, lab in enumerate(labels)}
-
-    def period(v) -> int:
-        lab = str(v).strip()
-        if lab not in tidx:
-            raise ValueError(f"period {lab!r} is not a period start of the horizon")
-        return tidx[lab]
+    labels, days, hours, df, period = _horizon(start, T, mpp, r)
 
     # ---- inputs
     sites = _rows(tables["sites"])
@@ -112,15 +133,7 @@ def reference_npv(
     F = [str(f["model"]) for f in miners]
     si = {s: i for i, s in enumerate(S)}
     fi = {f: i for i, f in enumerate(F)}
-
-    grid = np.array([[_get(s, "grid_mw")] * T for s in sites], dtype=float)
-    eprice = np.array([[_get(s, "energy_price_usd_per_mwh")] * T for s in sites], dtype=float)
-    for row in _rows(tables.get("site_periods")):
-        i, t = si[str(row["site"])], period(row["period"])
-        if not _blank(row.get("grid_mw")):
-            grid[i, t] = float(row["grid_mw"])
-        if not _blank(row.get("energy_price_usd_per_mwh")):
-            eprice[i, t] = float(row["energy_price_usd_per_mwh"])
+    grid, eprice = _grid_and_energy(tables, sites, T, period)
 
     floor = [_get(s, "floor_sqft") for s in sites]
     m_pue = [_get(s, "mining_pue", 1.0) for s in sites]
@@ -392,10 +405,6 @@ def unique_tol(value: float) -> float:
     return 1e-7 * max(1.0, abs(value)) + 1e-4
 
 
-class ReferenceInputError(ValueError):
-    """The inputs break a rule of MODEL.md (the product must raise InputError)."""
-
-
 def _month_index(label: str) -> int:
     y, m = (int(x) for x in str(label).strip().split("-"))
     return y * 12 + m - 1
@@ -497,37 +506,14 @@ def _opt_num(row: dict | None, col: str):
 
 def _parse(tables, start, periods, months_per_period, discount_rate, halving_months, scenarios) -> _Inputs:
     T, mpp, r = int(periods), int(months_per_period), float(discount_rate)
-    y0, m0 = (int(x) for x in start.split("-"))
-    labels, days = [], []
-    for t in range(T):
-        y, m = _month_add(y0, m0, t * mpp)
-        labels.append(f"{y:04d}-{m:02d}")
-        days.append(sum(calendar.monthrange(*_month_add(y, m, k))[1] for k in range(mpp)))
-    hours = [24 * d for d in days]
-    df = [(1 + r) ** (-(t * mpp) / 12) for t in range(T)]
-    tidx = {lab: t for t, lab in enumerate(labels)}
-
-    def period(v) -> int:
-        lab = str(v).strip()
-        if lab not in tidx:
-            raise ReferenceInputError(f"period {lab!r} is not a period start of the horizon")
-        return tidx[lab]
-
+    labels, days, hours, df, period = _horizon(start, T, mpp, r)
     sites = _rows(tables["sites"])
     miners = _rows(tables["miners"])
     S = [str(s["site"]) for s in sites]
     F = [str(f["model"]) for f in miners]
     si = {s: i for i, s in enumerate(S)}
     fi = {f: i for i, f in enumerate(F)}
-
-    grid = np.array([[_get(s, "grid_mw")] * T for s in sites], dtype=float)
-    eprice = np.array([[_get(s, "energy_price_usd_per_mwh")] * T for s in sites], dtype=float)
-    for row in _rows(tables.get("site_periods")):
-        i, t = si[str(row["site"])], period(row["period"])
-        if not _blank(row.get("grid_mw")):
-            grid[i, t] = float(row["grid_mw"])
-        if not _blank(row.get("energy_price_usd_per_mwh")):
-            eprice[i, t] = float(row["energy_price_usd_per_mwh"])
+    grid, eprice = _grid_and_energy(tables, sites, T, period)
 
     def positive_or_none(v):
         if _blank(v):

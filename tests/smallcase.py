@@ -36,13 +36,19 @@ def small_tables(site_a: str = "A", site_b: str = "B", model: str = "S",
     )
 
 
-def write_csv_case(folder: Path, frames: dict[str, pd.DataFrame], name: str = "small") -> Path:
-    """Write `frames` as `folder/inputs/*.csv` and a model file `folder/<name>.yaml`; return the model file."""
+def write_case(folder: Path, frames: dict[str, pd.DataFrame], model_keys: str, name: str = "case") -> Path:
+    """Write `frames` as `folder/inputs/*.csv` and a model file `folder/<name>.yaml` with `name`, `inputs` and
+    `model_keys` (YAML lines); return the model file."""
     inputs = folder / "inputs"
     inputs.mkdir(parents=True, exist_ok=True)
     for table, frame in frames.items():
         frame.to_csv(inputs / f"{table}.csv", index=False)
     model = folder / f"{name}.yaml"
-    model.write_text(f"name: {name}\ninputs: inputs\nstart: \"{HORIZON['start']}\"\nperiods: {HORIZON['periods']}\n"
-                     f"discount_rate: {HORIZON['discount_rate']}\n")
+    model.write_text(f"name: {name}\ninputs: inputs\n" + model_keys)
     return model
+
+
+def write_csv_case(folder: Path, frames: dict[str, pd.DataFrame], name: str = "small") -> Path:
+    """`write_case` on the small case's horizon."""
+    return write_case(folder, frames, f"start: \"{HORIZON['start']}\"\nperiods: {HORIZON['periods']}\n"
+                                      f"discount_rate: {HORIZON['discount_rate']}\n", name)

@@ -11,47 +11,18 @@ from click.testing import CliRunner
 
 import optimizer
 from optimizer.cli import main
-from optimizer.solvers import highs as highs_backend
 from optimizer.sweep import apply_scenario
 
-from .casebuilder import site, tables
-from .smallcase import small_tables, write_csv_case
-from .test_extensions import _hedge_tables, _optional_case
+from .smallcase import small_tables, write_case, write_csv_case
+from .test_extensions import _hedge_tables, _many_halls_tables, _optional_case
 
 
 def _run(*args: object):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-def _write_case(folder: Path, frames: dict[str, pd.DataFrame], yaml_text: str) -> Path:
-    inputs = folder / "inputs"
-    inputs.mkdir(parents=True)
-    for name, frame in frames.items():
-        frame.to_csv(inputs / f"{name}.csv", index=False)
-    model = folder / "model.yaml"
-    model.write_text("name: case\ninputs: inputs\n" + yaml_text)
-    return model
-
-
 def _halls_model(folder: Path) -> Path:
-    """Eight sites with halls of 7 to 14 MW selling spot AI over a year (a MILP with a few hundred integers)."""
-    periods = [{"period": f"2027-{m:02d}", "hashprice_usd_per_ph_day": 0.0, "ai_spot_price_usd_per_kw_month": 100.0,
-                "ai_spot_max_mw": 33.0 + m} for m in range(1, 13)]
-    tbl = tables(sites=[site(name, ai_capex_usd_per_mw=300_000.0 + 1000 * i, ai_block_mw=7.0 + i,
-                             ai_lead_time_periods=1) for i, name in enumerate("ABCDEFGH")], miners=[], periods=periods)
-    return _write_case(folder, tbl, 'start: "2027-01"\nperiods: 12\nsolver: {mip_gap: 0}\n')
-
-
-@pytest.fixture
-def stop_at_first_plan(monkeypatch):
-    """HiGHS stops at its first plan, as it does at a time limit with a plan found (deterministic, unlike a clock)."""
-    init = highs_backend.HighsRun.__init__
-
-    def first_plan_only(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        self.highs.setOptionValue("mip_max_improving_sols", 1)
-
-    monkeypatch.setattr(highs_backend.HighsRun, "__init__", first_plan_only)
+    return write_case(folder, _many_halls_tables(), 'start: "2027-01"\nperiods: 12\nsolver: {mip_gap: 0}\n')
 
 
 def test_a_plan_not_proven_optimal_is_written_labelled_and_exits_3(tmp_path: Path, stop_at_first_plan) -> None:
@@ -79,7 +50,7 @@ def test_milp_summary_json_has_the_results_file_keys(tmp_path: Path) -> None:
 
 
 def test_explain_decisions_says_what_each_optional_contract_adds(tmp_path: Path) -> None:
-    model = _write_case(tmp_path / "case", _optional_case(20.0), 'start: "2027-04"\nperiods: 1\n')
+    model = write_case(tmp_path / "case", _optional_case(20.0), 'start: "2027-04"\nperiods: 1\n')
     result = _run("solve", model, "--explain-decisions", "--out", tmp_path / "plan", "--no-progress")
     assert result.exit_code == 0, result.output
     assert "do not sign optional contract lease; signing it would lower the objective by 160,000 USD" in result.output
@@ -92,7 +63,7 @@ def test_explain_decisions_says_what_each_optional_contract_adds(tmp_path: Path)
 
 def test_value_of_information_and_a_scenario_plan_s_files(tmp_path: Path) -> None:
     """The hedge case of test_extensions: EVPI 188,000 and VSS 30,000; build 4 MW now."""
-    model = _write_case(tmp_path / "case", _hedge_tables(), 'start: "2027-04"\nperiods: 2\n'
+    model = write_case(tmp_path / "case", _hedge_tables(), 'start: "2027-04"\nperiods: 2\n'
                         'scenarios: {commit_through: "2027-04"}\n')
     result = _run("solve", model, "--value-of-information", "--out", tmp_path / "plan", "--no-progress")
     assert result.exit_code == 0, result.output

@@ -35,7 +35,7 @@ from .bounded import run_capped
 from .casebuilder import site, tables
 from .edited import save_edited
 from .smallcase import HORIZON, small_tables, write_csv_case
-from .test_extensions import _hedge_case, _many_halls_case, stop_at_first_plan  # noqa: F401 - a fixture
+from .test_extensions import _hedge_case, _many_halls_case
 
 REPO = Path(__file__).resolve().parents[1]
 INJECTIONS = {"site_a": '=HYPERLINK("http://x","y")', "site_b": "+1", "model": "@SUM(A1)", "contract": "-2"}

@@ -14,7 +14,6 @@ import pytest
 import optimizer
 import optimizer.studies.information as information
 from optimizer.fundamentals import hashprice_usd_per_ph_day
-from optimizer.solvers import highs as highs_backend
 from optimizer.studies import explain_contracts
 
 from .casebuilder import miner, site, tables, value
@@ -141,25 +140,16 @@ def test_tiny_halls_give_the_lp():
         assert whole.npv_usd == pytest.approx(fractional.npv_usd, abs=0.001 * 64_000)
 
 
-def _many_halls_case() -> optimizer.Case:
-    """Eight sites with halls of 7 to 14 MW selling spot AI over a year: a MILP with a few hundred integers."""
+def _many_halls_tables() -> dict[str, pd.DataFrame]:
+    """Eight sites with halls of 7 to 14 MW selling spot AI over a year, 2027 (a MILP with a few hundred integers)."""
     periods = [{"period": f"2027-{m:02d}", "hashprice_usd_per_ph_day": 0.0, "ai_spot_price_usd_per_kw_month": 100.0,
                 "ai_spot_max_mw": 33.0 + m} for m in range(1, 13)]
-    tbl = tables(sites=[site(name, ai_capex_usd_per_mw=300_000.0 + 1000 * i, ai_block_mw=7.0 + i,
-                             ai_lead_time_periods=1) for i, name in enumerate("ABCDEFGH")], miners=[], periods=periods)
-    return optimizer.Case.from_tables(tbl, start="2027-01", periods=12, mip_gap=0.0)
+    return tables(sites=[site(name, ai_capex_usd_per_mw=300_000.0 + 1000 * i, ai_block_mw=7.0 + i,
+                              ai_lead_time_periods=1) for i, name in enumerate("ABCDEFGH")], miners=[], periods=periods)
 
 
-@pytest.fixture
-def stop_at_first_plan(monkeypatch):
-    """HiGHS stops at its first plan, as it does at a time limit with a plan found (deterministic, unlike a clock)."""
-    init = highs_backend.HighsRun.__init__
-
-    def first_plan_only(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        self.highs.setOptionValue("mip_max_improving_sols", 1)
-
-    monkeypatch.setattr(highs_backend.HighsRun, "__init__", first_plan_only)
+def _many_halls_case() -> optimizer.Case:
+    return optimizer.Case.from_tables(_many_halls_tables(), start="2027-01", periods=12, mip_gap=0.0)
 
 
 def test_stopped_milp_with_a_plan_is_labelled_feasible(stop_at_first_plan):

@@ -18,22 +18,12 @@ from optimizer.sweep.specs import read_future_set
 from optimizer.sweep.store import read_results
 
 from .casebuilder import miner, site, tables
-from .smallcase import small_tables, write_csv_case
+from .smallcase import small_tables, write_case, write_csv_case
 from .test_extensions import _hedge_tables
 
 
 def _run(*args: object):
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def _write_case(folder: Path, frames: dict[str, pd.DataFrame], yaml_text: str) -> Path:
-    inputs = folder / "inputs"
-    inputs.mkdir(parents=True)
-    for name, frame in frames.items():
-        frame.to_csv(inputs / f"{name}.csv", index=False)
-    model = folder / "model.yaml"
-    model.write_text("name: case\ninputs: inputs\n" + yaml_text)
-    return model
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -145,7 +135,7 @@ def test_sweep_over_a_case_s_own_futures_gives_perfect_foresight_npvs() -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 def test_frontier_command(tmp_path: Path) -> None:
-    model = _write_case(tmp_path / "case", _hedge_tables(), 'start: "2027-04"\nperiods: 2\n'
+    model = write_case(tmp_path / "case", _hedge_tables(), 'start: "2027-04"\nperiods: 2\n'
                         'scenarios: {commit_through: "2027-04", risk: {cvar_alpha: 0.5}}\n')
     result = _run("frontier", model, "--weights", "0,1", "--out", tmp_path / "frontier", "--no-progress")
     assert result.exit_code == 0, result.output
