@@ -101,6 +101,15 @@ def _note(text: str) -> list[_Line]:
     return [_Line(line, note=True) for line in textwrap.wrap(text, _NOTE_CHARS, subsequent_indent="  ")]
 
 
+# key MW figures of the Summary sheet, each at the first and last period: label, period_totals column, unit
+_KEY_MW = (
+    ("Mining IT MW installed", "mining_installed_mw", "IT MW installed"),
+    ("Mining IT MW running", "mining_running_mw", "IT MW running (installed x uptime at most)"),
+    ("AI IT MW ready", "ai_ready_mw", "IT MW installed (built and ready)"),
+    ("AI IT MW delivered", "ai_delivered_mw", "IT MW running for tenants (contracts and spot)"),
+)
+
+
 def _key_figures(plan: Plan) -> list[_Line]:
     """The lines of the Summary sheet."""
     s = plan.summary
@@ -144,18 +153,8 @@ def _key_figures(plan: Plan) -> list[_Line]:
     lines += [
         _BLANK,
         _Line("Key figures" + (" (expected: probability-weighted over the scenarios)" if scenario else "")),
-        _Line(f"  Mining IT MW installed, {first}", totals.loc[first, "mining_installed_mw"], "IT MW installed", _MW),
-        _Line(f"  Mining IT MW installed, {last}", totals.loc[last, "mining_installed_mw"], "IT MW installed", _MW),
-        _Line(f"  Mining IT MW running, {first}", totals.loc[first, "mining_running_mw"],
-              "IT MW running (installed x uptime at most)", _MW),
-        _Line(f"  Mining IT MW running, {last}", totals.loc[last, "mining_running_mw"],
-              "IT MW running (installed x uptime at most)", _MW),
-        _Line(f"  AI IT MW ready, {first}", totals.loc[first, "ai_ready_mw"], "IT MW installed (built and ready)", _MW),
-        _Line(f"  AI IT MW ready, {last}", totals.loc[last, "ai_ready_mw"], "IT MW installed (built and ready)", _MW),
-        _Line(f"  AI IT MW delivered, {first}", totals.loc[first, "ai_delivered_mw"],
-              "IT MW running for tenants (contracts and spot)", _MW),
-        _Line(f"  AI IT MW delivered, {last}", totals.loc[last, "ai_delivered_mw"],
-              "IT MW running for tenants (contracts and spot)", _MW),
+        *(_Line(f"  {label}, {period}", totals.loc[period, column], unit, _MW)
+          for label, column, unit in _KEY_MW for period in (first, last)),
         _Line("  AI IT MW started (all sites, whole horizon)", sites["ai_started_mw"], "IT MW of builds started", _MW),
         _Line("  ASIC IT MW bought", sites["mining_bought_mw"], "IT MW installed by purchases", _MW),
         _Line("  ASIC IT MW retired", sites["mining_retired_mw"], "IT MW removed", _MW),
